@@ -1,0 +1,175 @@
+package wire
+
+// Decoder turns frames of one connection back into messages, enforcing the limits. Like the
+// Encoder it holds the dictionary and live delta context, sees frames in order and is not safe
+// for concurrent use. A decoding error leaves the Decoder unusable: close the connection.
+type Decoder struct {
+	c      *Compressor
+	series []Series
+	scales []uint8
+	live   deltaContext
+}
+
+// NewDecoder returns a Decoder for a fresh connection.
+func NewDecoder(c *Compressor) *Decoder { return &Decoder{c: c} }
+
+// Series returns the connection's dictionary so far, indexed by series ID. The slice is shared:
+// callers must not modify it.
+func (d *Decoder) Series() []Series { return d.series }
+
+// Decode parses one frame. Every failure wraps ErrMalformed and names what was wrong.
+func (d *Decoder) Decode(frame []byte) (Message, error) {
+	t, body, err := d.c.open(frame)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: body}
+	var m Message
+	switch t {
+	case TypeHello:
+		m = d.hello(r)
+	case TypeWelcome:
+		w := &Welcome{}
+		w.Version = uint32(r.bounded("version", 1<<16))
+		w.HostID = r.uvarint("host id")
+		w.IntervalMs = uint32(r.bounded("interval", 1<<31))
+		switch live := r.byte1("live flag"); {
+		case r.err != nil:
+		case live > 1:
+			r.fail("live flag %d", live)
+		default:
+			w.Live = live == 1
+		}
+		m = w
+	case TypeDict:
+		m = &Dict{Series: d.readSeries(r)}
+	case TypeBatch:
+		m = d.batch(r)
+	case TypeAck:
+		m = readAck(r)
+	case TypeCommand:
+		c := &Command{Kind: CommandKind(r.byte1("command kind")), Arg: r.uvarint("command arg")}
+		if r.err == nil && (c.Kind < CommandSetInterval || c.Kind > CommandLiveOff) {
+			r.fail("unknown command %d", c.Kind)
+		}
+		m = c
+	case TypeError:
+		m = &Error{Code: ErrorCode(r.bounded("error code", 1<<16-1)), Message: r.str("error message", MaxMessageBytes)}
+	}
+	r.done(m.Type().String())
+	if r.err != nil {
+		return nil, r.err
+	}
+	return m, nil
+}
+
+func (d *Decoder) hello(r *reader) *Hello {
+	h := &Hello{}
+	h.Version = uint32(r.bounded("version", 1<<16))
+	h.AgentVersion = r.str("agent version", MaxStringBytes)
+	if f := r.bytes("facts", MaxFactsBytes); len(f) > 0 {
+		h.Facts = append([]byte(nil), f...)
+	}
+	h.IntervalMs = uint32(r.bounded("interval", 1<<31))
+	if len(d.series) != 0 && r.err == nil {
+		r.fail("second hello on one connection")
+	}
+	h.Series = d.readSeries(r)
+	return h
+}
+
+func (d *Decoder) readSeries(r *reader) []Series {
+	n := int(r.bounded("series count", MaxSeries))
+	if r.err == nil && len(d.series)+n > MaxSeries {
+		r.fail("dictionary would hold %d series, limit %d", len(d.series)+n, MaxSeries)
+	}
+	if r.err != nil {
+		return nil
+	}
+	out := make([]Series, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		s := Series{ID: uint32(len(d.series) + i)}
+		s.Name = r.str("series name", MaxStringBytes)
+		s.Label = r.str("series label", MaxStringBytes)
+		s.Unit = r.str("series unit", MaxStringBytes)
+		s.Scale = r.byte1("series scale")
+		if r.err == nil && s.Scale > MaxScale {
+			r.fail("series %q: scale %d above %d", s.Name, s.Scale, MaxScale)
+		}
+		if r.err == nil && s.Name == "" {
+			r.fail("series %d has an empty name", s.ID)
+		}
+		out = append(out, s)
+	}
+	if r.err == nil {
+		d.series = append(d.series, out...)
+		for _, s := range out {
+			d.scales = append(d.scales, s.Scale)
+		}
+	}
+	return out
+}
+
+func (d *Decoder) batch(r *reader) *Batch {
+	b := &Batch{}
+	ctx := &d.live
+	switch f := r.byte1("batch flags"); {
+	case r.err != nil:
+		return b
+	case f == 1:
+		b.Backlog = true
+		ctx = &deltaContext{}
+	case f != 0:
+		r.fail("unknown batch flags %#x", f)
+		return b
+	}
+	if len(d.series) == 0 && r.err == nil {
+		r.fail("batch before hello")
+	}
+	n := int(r.bounded("snapshot count", MaxBatchSnapshots))
+	if r.err != nil {
+		return b
+	}
+	b.Snapshots = make([]Snapshot, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		b.Snapshots = append(b.Snapshots, readSnapshot(r, ctx, d.scales))
+	}
+	return b
+}
+
+func readAck(r *reader) *Ack {
+	n := int(r.bounded("ack range count", MaxAckRanges))
+	a := &Ack{Ranges: make([]SeqRange, 0, n)}
+	var prev uint64
+	for i := 0; i < n && r.err == nil; i++ {
+		from := prev + uint64(r.varint("ack from"))
+		to := from + r.uvarint("ack length")
+		if r.err == nil && to < from {
+			r.fail("ack range %d..%d overflows", from, to)
+		}
+		a.Ranges = append(a.Ranges, SeqRange{From: from, To: to})
+		prev = to
+	}
+	return a
+}
+
+// String names a message type for logs and errors.
+func (t Type) String() string {
+	switch t {
+	case TypeHello:
+		return "hello"
+	case TypeWelcome:
+		return "welcome"
+	case TypeBatch:
+		return "batch"
+	case TypeAck:
+		return "ack"
+	case TypeCommand:
+		return "command"
+	case TypeError:
+		return "error"
+	case TypeDict:
+		return "dict"
+	}
+	return "unknown"
+}
