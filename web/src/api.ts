@@ -1,0 +1,207 @@
+// Typed client for the hub's REST API. The types mirror docs/api.md (and GET /api/openapi.json);
+// every request of the UI goes through this file.
+
+export interface User {
+  id: number;
+  email: string;
+}
+
+export interface Org {
+  id: number;
+  name: string;
+}
+
+export type Role = "owner" | "admin" | "editor" | "viewer";
+
+export interface Me {
+  user: User;
+  org: Org;
+  role: Role;
+}
+
+export interface Facts {
+  hostname: string;
+  os: string;
+  kernel: string;
+  arch: string;
+  cpu_model: string;
+  cores: number;
+  memory_bytes: number;
+  boot_time: string;
+  virtualization: string;
+}
+
+export interface Host {
+  id: number;
+  name: string;
+  created_at: string;
+  last_seen: string | null;
+  online: boolean;
+  agent_version: string;
+  facts: Partial<Facts> | null;
+}
+
+/** Latest values of a host; any field may be null when unknown. */
+export interface Latest {
+  time: number | null;
+  cpu_pct: number | null;
+  mem_pct: number | null;
+  disk_pct: number | null;
+  net_rx_bps: number | null;
+  net_tx_bps: number | null;
+  load1: number | null;
+  uptime_s: number | null;
+}
+
+export interface HostSummary extends Host {
+  latest: Partial<Latest> | null;
+}
+
+export interface HostDetail {
+  host: Host;
+  latest: Partial<Latest> | null;
+}
+
+export interface NewHost {
+  host: Host;
+  token: string;
+  command: string;
+}
+
+export interface Series {
+  name: string;
+  label: string;
+  unit: string;
+  values: (number | null)[];
+}
+
+export interface SeriesResult {
+  from: number;
+  to: number;
+  step: number;
+  tier: "raw" | "1m" | "1h";
+  times: number[];
+  series: Series[];
+}
+
+export type TokenScope = "read" | "write";
+
+export interface APIToken {
+  id: number;
+  name: string;
+  scope: TokenScope;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  prefix: string;
+}
+
+export interface NewToken {
+  token: APIToken;
+  secret: string;
+}
+
+/** Messages the hub sends on /api/v1/live. */
+export type LiveMessage =
+  | {
+      type: "snapshot";
+      host_id: number;
+      time: number;
+      latest: Partial<Latest>;
+      values?: { name: string; label: string; value: number | null }[];
+    }
+  | { type: "host"; host_id: number; online: boolean };
+
+/** A 4xx/5xx answer: the hub's {"error","field"} body plus the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Called on every 401 from a signed-in endpoint, so the app can send the user to /login. */
+let onUnauthorized: () => void = () => {};
+
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+function csrfToken(): string {
+  for (const part of document.cookie.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === "vigil_csrf") return decodeURIComponent(v.join("="));
+  }
+  return "";
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** false for endpoints where 401 is an expected answer (login). */
+  redirectOn401?: boolean;
+  signal?: AbortSignal;
+}
+
+async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && method !== "HEAD") headers["X-Vigil-CSRF"] = csrfToken();
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: opts.signal,
+    });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "Cannot reach the hub. Check your connection.");
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!res.ok) {
+    const body = (data ?? {}) as { error?: string; field?: string };
+    if (res.status === 401 && opts.redirectOn401 !== false) onUnauthorized();
+    throw new ApiError(res.status, body.error || `${res.status} ${res.statusText}`.trim(), body.field);
+  }
+  return data as T;
+}
+
+export const api = {
+  setupNeeded: () => request<{ needed: boolean }>("GET", "/api/v1/setup", { redirectOn401: false }),
+  setup: (body: { token: string; email: string; password: string; org: string }) =>
+    request<{ user: User }>("POST", "/api/v1/setup", { body, redirectOn401: false }),
+  login: (email: string, password: string) =>
+    request<{ user: User }>("POST", "/api/v1/auth/login", { body: { email, password }, redirectOn401: false }),
+  logout: () => request<void>("POST", "/api/v1/auth/logout", { redirectOn401: false }),
+  me: () => request<Me>("GET", "/api/v1/me"),
+
+  hosts: () => request<{ hosts: HostSummary[] }>("GET", "/api/v1/hosts"),
+  host: (id: number) => request<HostDetail>("GET", `/api/v1/hosts/${id}`),
+  createHost: (name: string) => request<NewHost>("POST", "/api/v1/hosts", { body: { name } }),
+  deleteHost: (id: number) => request<void>("DELETE", `/api/v1/hosts/${id}`),
+  series: (id: number, q: { from: number; to: number; names: string[]; step?: number }, signal?: AbortSignal) => {
+    const p = new URLSearchParams({ from: String(q.from), to: String(q.to), names: q.names.join(",") });
+    if (q.step) p.set("step", String(q.step));
+    return request<SeriesResult>("GET", `/api/v1/hosts/${id}/series?${p}`, { signal });
+  },
+
+  tokens: () => request<{ tokens: APIToken[] }>("GET", "/api/v1/tokens"),
+  createToken: (body: { name: string; scope: TokenScope; expires_in_days?: number }) =>
+    request<NewToken>("POST", "/api/v1/tokens", { body }),
+  revokeToken: (id: number) => request<void>("DELETE", `/api/v1/tokens/${id}`),
+};

@@ -1,0 +1,44 @@
+// Top navigation: brand, page links, live indicator, signed-in user and logout.
+
+import type { Me } from "../api";
+import { h, type View } from "../dom";
+import type { Live } from "../live";
+import { LiveIndicator } from "./LiveIndicator";
+
+export interface NavView extends View {
+  /** Marks the link of the current page. */
+  setPath(path: string): void;
+}
+
+export function NavBar(p: { me: Me; live: Live; onLogout: () => void }): NavView {
+  const links = [
+    { href: "/", text: "Fleet", match: (path: string) => path === "/" || path.startsWith("/hosts/") },
+    { href: "/settings/tokens", text: "API tokens", match: (path: string) => path.startsWith("/settings/") },
+  ].map((l) => ({ ...l, el: h("a", { href: l.href, class: "nav-link", "data-testid": `nav-${l.text.toLowerCase().replace(/ /g, "-")}` }, l.text) }));
+  const indicator = LiveIndicator(p.live);
+  const el = h(
+    "header",
+    { class: "nav" },
+    h("a", { href: "#main", class: "skip" }, "Skip to content"),
+    h("div", { class: "nav-inner" },
+      h("a", { href: "/", class: "brand", "aria-label": "Vigil home" },
+        h("span", { class: "brand-mark", "aria-hidden": "true" }), "Vigil"),
+      h("nav", { class: "nav-links", "aria-label": "Main" }, links.map((l) => l.el)),
+      h("div", { class: "nav-right" },
+        indicator.el,
+        h("span", { class: "nav-user", title: `${p.me.user.email} · ${p.me.org.name} (${p.me.role})` }, p.me.org.name),
+        h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "logout", onclick: p.onLogout }, "Log out"),
+      ),
+    ),
+  );
+  return {
+    el,
+    destroy: indicator.destroy,
+    setPath(path) {
+      for (const l of links) {
+        if (l.match(path)) l.el.setAttribute("aria-current", "page");
+        else l.el.removeAttribute("aria-current");
+      }
+    },
+  };
+}

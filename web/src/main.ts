@@ -1,0 +1,125 @@
+// Entry point: routes each path to its page, keeps the signed-in session and the live connection.
+
+import "./styles.css";
+import { api, ApiError, setUnauthorizedHandler, type Me } from "./api";
+import { h, replace, type View } from "./dom";
+import { Live } from "./live";
+import { navigate, startRouter } from "./router";
+import { NavBar, type NavView } from "./components/NavBar";
+import { LoginPage } from "./components/LoginPage";
+import { SetupPage } from "./components/SetupPage";
+import { FleetPage } from "./components/FleetPage";
+import { TokensPage } from "./components/TokensPage";
+import { StateMessage } from "./components/StateMessage";
+
+/** What a signed-in page gets from the app shell. */
+export interface PageContext {
+  me: Me;
+  live: Live;
+}
+
+const root = document.getElementById("app")!;
+let me: Me | null = null;
+let live: Live | null = null;
+let current: View | null = null;
+let nav: NavView | null = null;
+let renderSeq = 0;
+
+function mount(view: View, withNav: boolean): void {
+  current?.destroy?.();
+  current = view;
+  if (withNav && me && live) {
+    if (!nav) nav = NavBar({ me, live, onLogout: logout });
+    replace(root, nav.el, h("main", { class: "main", id: "main" }, view.el));
+  } else {
+    nav?.destroy?.();
+    nav = null;
+    replace(root, view.el);
+  }
+}
+
+function endSession(): void {
+  me = null;
+  live?.close();
+  live = null;
+  nav?.destroy?.();
+  nav = null;
+}
+
+async function logout(): Promise<void> {
+  try {
+    await api.logout();
+  } catch {
+    // The session is gone either way; the login page is the right place to land.
+  }
+  endSession();
+  navigate("/login");
+}
+
+async function toSignIn(): Promise<void> {
+  endSession();
+  const next = location.pathname === "/login" || location.pathname === "/setup" ? "" : location.pathname + location.search;
+  try {
+    const { needed } = await api.setupNeeded();
+    if (needed) {
+      navigate("/setup" + location.search.replace(/^\?(?!token=).*/, ""), true);
+      return;
+    }
+  } catch {
+    // Fall through to the login page, which shows its own errors.
+  }
+  navigate("/login" + (next && next !== "/" ? "?next=" + encodeURIComponent(next) : ""), true);
+}
+
+setUnauthorizedHandler(() => void toSignIn());
+
+async function route(path: string, query: URLSearchParams): Promise<void> {
+  const seq = ++renderSeq;
+  if (path === "/login") {
+    document.title = "Sign in · Vigil";
+    mount(LoginPage({ next: query.get("next") ?? "/" }), false);
+    return;
+  }
+  if (path === "/setup") {
+    document.title = "Set up · Vigil";
+    mount(SetupPage({ token: query.get("token") ?? "" }), false);
+    return;
+  }
+  if (!me) {
+    if (!current) mount(StateMessage({ kind: "loading", text: "Loading…" }), false);
+    try {
+      me = await api.me();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return; // the 401 handler redirects
+      mount(StateMessage({ kind: "error", text: e instanceof Error ? e.message : String(e), retry: () => void route(path, query) }), false);
+      return;
+    }
+    if (seq !== renderSeq) return;
+  }
+  if (!live) live = new Live();
+  const ctx: PageContext = { me: me!, live };
+  const host = /^\/hosts\/(\d+)\/?$/.exec(path);
+  if (path === "/" || path === "") {
+    document.title = "Fleet · Vigil";
+    mount(FleetPage(ctx), true);
+  } else if (host) {
+    document.title = "Host · Vigil";
+    mount(StateMessage({ kind: "loading", text: "Loading host…" }), true);
+    // The host page carries uPlot; loading it on demand keeps the first page small.
+    const { HostPage } = await import("./components/HostPage");
+    if (seq !== renderSeq) return;
+    mount(HostPage(ctx, Number(host[1])), true);
+  } else if (path === "/settings/tokens") {
+    document.title = "API tokens · Vigil";
+    mount(TokensPage(ctx), true);
+  } else {
+    document.title = "Not found · Vigil";
+    mount(
+      StateMessage({ kind: "empty", text: "This page does not exist.", action: h("a", { href: "/", class: "btn" }, "Go to the fleet") }),
+      true,
+    );
+  }
+  nav?.setPath(path);
+}
+
+startRouter((path, query) => void route(path, query));
