@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+type hostsResponse struct {
+	Hosts []struct {
+		ID     int64  `json:"id"`
+		Name   string `json:"name"`
+		Online bool   `json:"online"`
+		Facts  struct {
+			Cores       int    `json:"cores"`
+			MemoryBytes uint64 `json:"memory_bytes"`
+		} `json:"facts"`
+		Latest *struct {
+			CPUPct *float64 `json:"cpu_pct"`
+			MemPct *float64 `json:"mem_pct"`
+		} `json:"latest"`
+	} `json:"hosts"`
+}
+
+type seriesResponse struct {
+	Times  []int64 `json:"times"`
+	Series []struct {
+		Name   string     `json:"name"`
+		Label  string     `json:"label"`
+		Values []*float64 `json:"values"`
+	} `json:"series"`
+}
+
+// memTotal reads this machine's MemTotal in bytes, the figure the agent must report.
+func memTotal(t *testing.T) float64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		t.Skipf("no /proc/meminfo on this system: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb * 1024
+		}
+	}
+	t.Fatal("no MemTotal in /proc/meminfo")
+	return 0
+}
+
+// TestAgentToHubEndToEnd starts a hub and an agent process and checks, through the REST API with
+// an API token, that this machine's metrics are stored and queryable within seconds.
+func TestAgentToHubEndToEnd(t *testing.T) {
+	e := startHub(t)
+	id, agentToken := e.addHost(t, "e2e-host")
+	agent := start(t, "vigil-agent", "--hub", e.url, "--token", agentToken, "--interval", "1s", "--spool-dir", t.TempDir())
+
+	// Poll until the host is online with values; the agent process runs on its own clock.
+	var hosts hostsResponse
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if code := e.get(t, "/api/v1/hosts", &hosts); code != 200 {
+			t.Fatalf("GET /api/v1/hosts: got status %d, want 200", code)
+		}
+		if len(hosts.Hosts) == 1 && hosts.Hosts[0].Online && hosts.Hosts[0].Latest != nil && hosts.Hosts[0].Latest.CPUPct != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("host not online with data after 20 s: %+v", hosts)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	h := hosts.Hosts[0]
+	if h.ID != id || h.Name != "e2e-host" {
+		t.Errorf("got host %d %q, want %d %q", h.ID, h.Name, id, "e2e-host")
+	}
+	if h.Facts.Cores < 1 {
+		t.Errorf("got %d cores in facts, want ≥ 1", h.Facts.Cores)
+	}
+	if cpu := *h.Latest.CPUPct; cpu < 0 || cpu > 100 {
+		t.Errorf("got cpu %v%%, want 0..100", cpu)
+	}
+
+	// The stored series must hold this machine's real memory size.
+	var res seriesResponse
+	path := "/api/v1/hosts/" + strconv.FormatInt(id, 10) + "/series?names=mem.total_bytes,cpu.used_pct"
+	if code := e.get(t, path, &res); code != 200 {
+		t.Fatalf("GET %s: got status %d, want 200", path, code)
+	}
+	want := memTotal(t)
+	found := false
+	for _, s := range res.Series {
+		if len(s.Values) != len(res.Times) {
+			t.Errorf("series %s: %d values for %d times", s.Name, len(s.Values), len(res.Times))
+		}
+		if s.Name != "mem.total_bytes" {
+			continue
+		}
+		for _, v := range s.Values {
+			if v != nil {
+				found = true
+				if math.Abs(*v-want) > 0 {
+					t.Errorf("got mem.total_bytes %v, want %v from /proc/meminfo", *v, want)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no stored mem.total_bytes value in %+v", res)
+	}
+
+	// Ctrl-C stops both cleanly.
+	if err := agent.stop(t); err != nil {
+		t.Errorf("agent: %v", err)
+	}
+	if err := e.hub.stop(t); err != nil {
+		t.Errorf("hub: %v", err)
+	}
+}
+
+// TestWrongAgentTokenRefused checks that a wrong token is refused with 401 and that both sides
+// say so clearly in their logs.
+func TestWrongAgentTokenRefused(t *testing.T) {
+	e := startHub(t)
+	agent := start(t, "vigil-agent", "--hub", e.url, "--token", "vgh_not-a-real-token", "--spool-dir", t.TempDir())
+	e.hub.waitFor(t, regexp.MustCompile(`agent connection refused: token not recognised or revoked`), 15*time.Second)
+	agent.waitFor(t, regexp.MustCompile(`(?i)401|rejected|unauthori`), 15*time.Second)
+}

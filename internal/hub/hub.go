@@ -1,0 +1,214 @@
+// Package hub is the composition root of the Vigil hub: it builds every component from the
+// configuration, starts them in dependency order, serves HTTP, and stops them in reverse order.
+package hub
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/vigil-mon/vigil/internal/api"
+	"github.com/vigil-mon/vigil/internal/ingest"
+	"github.com/vigil-mon/vigil/internal/live"
+	"github.com/vigil-mon/vigil/internal/meta"
+	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/wire"
+	"github.com/vigil-mon/vigil/web"
+)
+
+// Config is everything `vigil serve` can be told.
+type Config struct {
+	DataDir         string
+	Listen          string
+	PublicURL       string
+	TLSCert, TLSKey string
+	LocalAgent      bool
+	RawRetention    time.Duration
+	MinuteRetention time.Duration
+	HourRetention   time.Duration
+	Version         string
+	Logger          *slog.Logger
+	Stdout          io.Writer // where the setup link and the start banner go
+}
+
+// DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
+// writer; synchronous=NORMAL keeps every committed transaction across a process crash (kill -9),
+// though the last ones may be lost on power failure, which DESIGN.md accepts for acknowledgements.
+func DSN(dataDir string) string {
+	return "file:" + filepath.Join(dataDir, "vigil.db") +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+}
+
+// Run starts the hub and blocks until ctx is cancelled, then shuts down cleanly.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger.With("component", "hub")
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+
+	log.Info("opening metadata store", "path", filepath.Join(cfg.DataDir, "vigil.db"))
+	db, err := meta.Open(ctx, "sqlite", DSN(cfg.DataDir))
+	if err != nil {
+		return fmt.Errorf("open metadata store: %w", err)
+	}
+	defer closeLogged(log, "metadata store", db.Close)
+
+	log.Info("opening series store")
+	store, err := series.Open(ctx, db.SQL(), db.Dialect(), series.Options{
+		RawRetention: cfg.RawRetention, MinuteRetention: cfg.MinuteRetention, HourRetention: cfg.HourRetention,
+		Scale: metricScale(), Logger: cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("open series store: %w", err)
+	}
+	defer closeLogged(log, "series store", store.Close)
+
+	compressor, err := wire.NewCompressor()
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ln, scheme, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	publicURL := cfg.PublicURL
+	if publicURL == "" {
+		publicURL = scheme + "://" + displayAddr(ln.Addr().String())
+	}
+	publicURL = strings.TrimRight(publicURL, "/")
+
+	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	liveHub.SetCommander(ing)
+	handler := api.New(api.Config{
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing},
+		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
+		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
+	})
+
+	// Agent and browser WebSockets are hijacked connections that http.Server.Shutdown does not
+	// wait for; cancelling their base context is what ends them.
+	connCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelConns()
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return connCtx },
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.With("component", "http").Handler(), slog.LevelWarn),
+	}
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+		}
+	})
+	log.Info("hub serving", "url", publicURL, "version", cfg.Version)
+	fmt.Fprintf(cfg.Stdout, "\nVigil hub is running at %s\n", publicURL)
+	if err := announceSetup(ctx, db, publicURL, cfg.Stdout); err != nil {
+		log.Error("could not prepare first-run setup", "err", err)
+	}
+
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	wg.Go(func() { maintain(bgCtx, store, log) })
+	if cfg.LocalAgent {
+		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg, log) })
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		log.Error("HTTP server failed", "err", err)
+	}
+	log.Info("shutting down")
+	stopBackground()
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if e := srv.Shutdown(shutCtx); e != nil {
+		log.Warn("HTTP shutdown incomplete", "err", e)
+	}
+	cancelConns()
+	wg.Wait()
+	log.Info("stopped")
+	return err
+}
+
+func listen(cfg Config) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if cfg.TLSCert == "" && cfg.TLSKey == "" {
+		return ln, "http", nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		ln.Close()
+		return nil, "", fmt.Errorf("load TLS certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https", nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser on this machine can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func announceSetup(ctx context.Context, db *meta.DB, publicURL string, out io.Writer) error {
+	token, needed, err := db.SetupToken(ctx)
+	if err != nil || !needed {
+		return err
+	}
+	fmt.Fprintf(out, "\nNo account exists yet. Open this one-time link to create the first owner:\n\n    %s/setup?token=%s\n\n", publicURL, token)
+	fmt.Fprintf(out, "(Or without a browser: vigil admin create --email you@example.com  < password-file)\n\n")
+	return nil
+}
+
+func maintain(ctx context.Context, store *series.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := store.Maintain(ctx, now); err != nil && ctx.Err() == nil {
+				log.Error("series maintenance failed", "err", err)
+			}
+		}
+	}
+}
+
+func closeLogged(log *slog.Logger, what string, close func() error) {
+	if err := close(); err != nil {
+		log.Error("closing "+what, "err", err)
+	}
+}

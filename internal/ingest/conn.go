@@ -1,0 +1,282 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/wire"
+)
+
+// conn is one agent connection. Only run reads; send may be called from any goroutine.
+type conn struct {
+	h      *Handler
+	host   Host
+	remote string
+	ws     *websocket.Conn
+	enc    *wire.Encoder
+	dec    *wire.Decoder
+	log    *slog.Logger
+
+	// ids maps the connection's wire series IDs to the store's per-host IDs; keys holds the
+	// matching names. Both only grow, and only the reading goroutine appends.
+	ids  []uint32
+	keys []series.Key
+
+	writeMu sync.Mutex
+	closed  chan struct{}
+	once    sync.Once
+}
+
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, host Host) (*conn, error) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, fmt.Errorf("accept websocket: %w", err)
+	}
+	ws.SetReadLimit(wire.MaxFrameBytes)
+	return &conn{
+		h: h, host: host, remote: r.RemoteAddr, ws: ws,
+		enc:    wire.NewEncoder(h.cfg.Compressor),
+		dec:    wire.NewDecoder(h.cfg.Compressor),
+		log:    h.log.With("host", host.Name, "host_id", host.ID, "remote", r.RemoteAddr),
+		closed: make(chan struct{}),
+	}, nil
+}
+
+// send writes one frame. Writes are serialised and bounded in time so that a stalled agent
+// cannot block the goroutine that sends it a command.
+func (c *conn) send(frame []byte) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageBinary, frame); err != nil {
+		c.close(websocket.StatusGoingAway, "write failed")
+	}
+}
+
+// fail sends an error frame and closes the connection with a status that matches the code.
+func (c *conn) fail(code wire.ErrorCode, msg string) {
+	c.send(c.enc.Error(&wire.Error{Code: code, Message: msg}))
+	status := websocket.StatusPolicyViolation
+	if code == wire.CodeInternal {
+		status = websocket.StatusTryAgainLater
+	}
+	c.close(status, msg)
+}
+
+func (c *conn) close(status websocket.StatusCode, reason string) {
+	c.once.Do(func() {
+		close(c.closed)
+		if len(reason) > 120 { // close reasons must fit a control frame
+			reason = reason[:120]
+		}
+		go c.ws.Close(status, reason)
+	})
+}
+
+func (c *conn) run(ctx context.Context) {
+	m := c.h.metrics
+	m.connected.Inc()
+	defer m.connected.Dec()
+	defer c.close(websocket.StatusNormalClosure, "")
+
+	hello, err := c.readHello(ctx)
+	if err != nil {
+		m.protocolErrors.Inc()
+		c.log.Warn("agent hello rejected", "err", err)
+		return
+	}
+	c.h.register(c)
+	c.log.Info("agent connected", "agent_version", hello.AgentVersion, "series", len(hello.Series), "interval_ms", hello.IntervalMs)
+	c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, true)
+	c.touch()
+	defer func() {
+		if c.h.unregister(c) {
+			c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, false)
+			c.touch()
+		}
+	}()
+	c.send(c.enc.Welcome(&wire.Welcome{Version: wire.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
+
+	lastTouch := c.h.cfg.Now()
+	for {
+		typ, frame, err := c.ws.Read(ctx)
+		if err != nil {
+			c.logReadEnd(err)
+			return
+		}
+		if typ != websocket.MessageBinary {
+			m.protocolErrors.Inc()
+			c.log.Warn("agent sent a text frame; closing", "bytes", len(frame))
+			c.fail(wire.CodeProtocol, "text frames are not part of the protocol")
+			return
+		}
+		m.bytes.Add(float64(len(frame)))
+		msg, err := c.dec.Decode(frame)
+		if err != nil {
+			m.protocolErrors.Inc()
+			c.log.Warn("malformed frame from agent; closing its connection", "err", err, "bytes", len(frame))
+			c.fail(wire.CodeProtocol, err.Error())
+			return
+		}
+		if err := c.handle(ctx, msg); err != nil {
+			return
+		}
+		if now := c.h.cfg.Now(); now.Sub(lastTouch) > time.Minute {
+			lastTouch = now
+			c.touch()
+		}
+	}
+}
+
+func (c *conn) logReadEnd(err error) {
+	switch status := websocket.CloseStatus(err); {
+	case status == websocket.StatusNormalClosure || status == websocket.StatusGoingAway:
+		c.log.Info("agent disconnected")
+	case status == websocket.StatusMessageTooBig:
+		c.h.metrics.protocolErrors.Inc()
+		c.log.Warn("agent sent a frame above the size limit; connection closed", "limit", wire.MaxFrameBytes)
+	case errors.Is(err, context.Canceled):
+		c.log.Info("agent connection closed by hub shutdown")
+	default:
+		select {
+		case <-c.closed:
+		default:
+			c.log.Info("agent connection lost", "err", err)
+		}
+	}
+}
+
+func (c *conn) readHello(ctx context.Context) (*wire.Hello, error) {
+	hctx, cancel := context.WithTimeout(ctx, c.h.cfg.HelloTimeout)
+	defer cancel()
+	typ, frame, err := c.ws.Read(hctx)
+	if err != nil {
+		return nil, fmt.Errorf("read hello: %w", err)
+	}
+	if typ != websocket.MessageBinary {
+		c.fail(wire.CodeProtocol, "expected a binary hello frame")
+		return nil, errors.New("text frame instead of hello")
+	}
+	msg, err := c.dec.Decode(frame)
+	if err != nil {
+		c.fail(wire.CodeProtocol, err.Error())
+		return nil, err
+	}
+	hello, ok := msg.(*wire.Hello)
+	if !ok {
+		c.fail(wire.CodeProtocol, "first frame must be hello, got "+msg.Type().String())
+		return nil, fmt.Errorf("first frame was %s", msg.Type())
+	}
+	if hello.Version < wire.MinVersion || hello.Version > wire.Version {
+		msg := fmt.Sprintf("protocol version %d not supported; this hub speaks %d to %d", hello.Version, wire.MinVersion, wire.Version)
+		c.fail(wire.CodeVersion, msg)
+		return nil, errors.New(msg)
+	}
+	if err := c.h.cfg.Hosts.UpdateFacts(ctx, c.host.ID, hello.Facts, hello.AgentVersion); err != nil {
+		c.log.Warn("could not store host facts", "err", err)
+	}
+	if err := c.addSeries(ctx, hello.Series); err != nil {
+		c.fail(wire.CodeInternal, "hub could not register series; retry later")
+		return nil, err
+	}
+	return hello, nil
+}
+
+func (c *conn) addSeries(ctx context.Context, s []wire.Series) error {
+	if len(s) == 0 {
+		return nil
+	}
+	keys := make([]series.Key, len(s))
+	for i, w := range s {
+		keys[i] = series.Key{Name: w.Name, Label: w.Label}
+	}
+	ids, err := c.h.cfg.Store.SeriesIDs(ctx, c.host.ID, keys)
+	if err != nil {
+		return fmt.Errorf("register %d series of host %d: %w", len(keys), c.host.ID, err)
+	}
+	c.ids = append(c.ids, ids...)
+	c.keys = append(c.keys, keys...)
+	return nil
+}
+
+func (c *conn) handle(ctx context.Context, msg wire.Message) error {
+	switch m := msg.(type) {
+	case *wire.Dict:
+		if err := c.addSeries(ctx, m.Series); err != nil {
+			c.log.Error("storing new series failed", "err", err)
+			c.fail(wire.CodeInternal, "hub could not register series; retry later")
+			return err
+		}
+	case *wire.Batch:
+		return c.batch(ctx, m)
+	case *wire.Error:
+		c.log.Warn("agent reported an error", "code", m.Code, "message", m.Message)
+	default:
+		c.h.metrics.protocolErrors.Inc()
+		c.fail(wire.CodeProtocol, msg.Type().String()+" is not sent by agents")
+		return fmt.Errorf("unexpected %s from agent", msg.Type())
+	}
+	return nil
+}
+
+// batch stores snapshots, then acknowledges them: the order matters, an ack promises durability.
+func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
+	if len(b.Snapshots) == 0 {
+		return nil
+	}
+	snaps := make([]series.Snapshot, len(b.Snapshots))
+	for i, s := range b.Snapshots {
+		samples := make([]series.Sample, len(s.Values))
+		for j, v := range s.Values {
+			samples[j] = series.Sample{ID: c.ids[v.ID], Value: v.V}
+		}
+		snaps[i] = series.Snapshot{TimeMs: s.TimeMs, Samples: samples}
+	}
+	if err := c.h.cfg.Store.Append(ctx, c.host.ID, snaps); err != nil {
+		c.h.metrics.storeErrors.Inc()
+		c.log.Error("storing snapshots failed; agent keeps them in its spool", "snapshots", len(snaps), "err", err)
+		c.fail(wire.CodeInternal, "hub could not store data; retry later")
+		return err
+	}
+	c.send(c.enc.Ack(&wire.Ack{Ranges: seqRanges(b.Snapshots)}))
+	values := 0
+	for _, s := range b.Snapshots {
+		values += len(s.Values)
+	}
+	c.h.metrics.snapshots.Add(float64(len(b.Snapshots)))
+	c.h.metrics.values.Add(float64(values))
+	if !b.Backlog {
+		last := b.Snapshots[len(b.Snapshots)-1]
+		c.h.cfg.Observer.HostSnapshot(c.host.ID, c.host.OrgID, last.TimeMs, c.keys, last.Values)
+	}
+	return nil
+}
+
+// seqRanges compresses the batch's sequence numbers into inclusive ranges.
+func seqRanges(snaps []wire.Snapshot) []wire.SeqRange {
+	var out []wire.SeqRange
+	for _, s := range snaps {
+		if n := len(out); n > 0 && out[n-1].To+1 == s.Seq {
+			out[n-1].To = s.Seq
+			continue
+		}
+		out = append(out, wire.SeqRange{From: s.Seq, To: s.Seq})
+	}
+	return out
+}
+
+func (c *conn) touch() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.h.cfg.Hosts.Touch(ctx, c.host.ID, c.h.cfg.Now()); err != nil {
+		c.log.Warn("could not record last-seen time", "err", err)
+	}
+}

@@ -1,0 +1,30 @@
+package ingest
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// metrics are the hub's own ingest health figures, exported on /metrics.
+type metrics struct {
+	connected      prometheus.Gauge
+	refused        prometheus.Counter
+	protocolErrors prometheus.Counter
+	storeErrors    prometheus.Counter
+	snapshots      prometheus.Counter
+	values         prometheus.Counter
+	bytes          prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		connected:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigil_ingest_agents_connected", Help: "Agents connected to this hub."}),
+		refused:        prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_refused_total", Help: "Agent connections refused for a missing, wrong or revoked token."}),
+		protocolErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_protocol_errors_total", Help: "Agent connections closed for malformed or oversized frames."}),
+		storeErrors:    prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_store_errors_total", Help: "Batches the series store failed to persist."}),
+		snapshots:      prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_snapshots_total", Help: "Snapshots stored and acknowledged."}),
+		values:         prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_values_total", Help: "Values stored and acknowledged."}),
+		bytes:          prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_frame_bytes_total", Help: "Bytes of agent frames received."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.connected, m.refused, m.protocolErrors, m.storeErrors, m.snapshots, m.values, m.bytes)
+	}
+	return m
+}
