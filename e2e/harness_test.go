@@ -138,7 +138,7 @@ func run(t *testing.T, stdin string, name string, args ...string) string {
 // hubEnv is a running hub with an owner account and an API token.
 type hubEnv struct {
 	url, data, email, password, token string
-	hub                                 *proc
+	hub                               *proc
 }
 
 var (

@@ -21,13 +21,13 @@ import (
 // (STYLE.md 7); keeping the translation here keeps those packages independent of each other.
 
 var (
-	_ ingest.Hosts      = hostsAdapter{}
-	_ ingest.Store      = (*series.Store)(nil)
-	_ ingest.Observer   = (*live.Hub)(nil)
-	_ live.Commander    = (*ingest.Handler)(nil)
-	_ api.SeriesReader  = seriesAdapter{}
-	_ api.Fleet         = fleetAdapter{}
-	_ api.HostRemover   = hostRemover{}
+	_ ingest.Hosts     = hostsAdapter{}
+	_ ingest.Store     = (*series.Store)(nil)
+	_ ingest.Observer  = (*live.Hub)(nil)
+	_ live.Commander   = (*ingest.Handler)(nil)
+	_ api.SeriesReader = seriesAdapter{}
+	_ api.Fleet        = fleetAdapter{}
+	_ api.HostRemover  = hostRemover{}
 )
 
 type hostsAdapter struct{ db *meta.DB }
