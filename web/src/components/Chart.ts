@@ -11,6 +11,8 @@ export type Unit = "pct" | "bytes" | "bps" | "num";
 export interface ChartLine {
   label: string;
   values: (number | null)[];
+  /** Fixed color; otherwise one from the palette by position. */
+  color?: string;
 }
 
 export interface ChartData {
@@ -89,16 +91,15 @@ export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HT
       },
       axes: [
         { ...axis },
-        { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => fmt(t)) },
+        { ...axis, size: p.unit === "bps" || p.unit === "bytes" ? 80 : 56, values: (_u, ticks) => ticks.map((t) => fmt(t)) },
       ],
       series: [
         {},
         ...data.lines.map((l, i) => ({
           label: l.label,
-          stroke: color(i),
+          stroke: l.color ?? color(i),
           width: 1.5,
-          fill: single ? color(i) + "22" : undefined,
-          points: { show: false },
+          fill: single ? (l.color ?? color(i)) + "22" : undefined,
           value: (_u: uPlot, v: number | null) => fmt(v),
         })),
       ],

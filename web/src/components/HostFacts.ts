@@ -24,7 +24,7 @@ export function HostFacts(): { el: HTMLElement; update(host: Host, latest: Parti
         [host.online ? "Hostname" : "Last seen", host.online ? f.hostname || "—" : ago(host.last_seen)],
       ];
       if (f.virtualization) items.splice(5, 0, ["Virtualization", f.virtualization]);
-      replace(el, items.map(([k, v]) => h("div", { class: "fact" }, h("dt", null, k), h("dd", { title: v }, v))));
+      replace(el, items.map(([k, v]) => h("div", { class: k === "CPU" || k === "OS" ? "fact fact-wide" : "fact" }, h("dt", null, k), h("dd", { title: v }, v))));
     },
   };
 }

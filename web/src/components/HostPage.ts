@@ -37,7 +37,8 @@ const CHARTS: ChartDef[] = [
       ? b.labels("cpu.used_pct").filter((l) => l !== "").sort(byLabel).map((l) => ({ label: `core ${l}`, values: b.values("cpu.used_pct", l) }))
       : [{ label: "used", values: b.values("cpu.used_pct", "") }] },
   { testid: "chart-memory", title: "Memory", unit: "bytes", lines: (b) =>
-      (["used", "cached", "buffers", "available"] as const).map((k) => ({ label: k, values: b.values(`mem.${k}_bytes`, "") })) },
+      ([["used", "#3b82f6"], ["cached", "#06b6d4"], ["buffers", "#f59e0b"], ["available", "#10b981"]] as const)
+        .map(([k, color]) => ({ label: k, color, values: b.values(`mem.${k}_bytes`, "") })) },
   { testid: "chart-disk", title: "Disk usage", unit: "pct", lines: (b) =>
       b.labels("fs.used_pct").sort(byLabel).map((m) => ({ label: m || "/", values: b.values("fs.used_pct", m) })) },
   { testid: "chart-diskio", title: "Disk I/O", unit: "bps", lines: (b) =>
