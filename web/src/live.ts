@@ -10,6 +10,7 @@ type StateListener = (s: LiveState) => void;
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30000;
+const STABLE_MS = 10000;
 
 export class Live {
   private ws: WebSocket | null = null;
@@ -89,8 +90,9 @@ export class Live {
       return;
     }
     this.ws = ws;
+    let openedAt = 0;
     ws.onopen = () => {
-      this.backoff = MIN_BACKOFF_MS;
+      openedAt = Date.now();
       this.setState("live");
       for (const id of this.watches.keys()) this.send({ type: "watch", host_id: id });
     };
@@ -107,6 +109,9 @@ export class Live {
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
+      // Only a connection that held for a while resets the backoff: a hub that accepts and at once
+      // closes (expired session, overload) must not be hammered every second.
+      if (openedAt && Date.now() - openedAt > STABLE_MS) this.backoff = MIN_BACKOFF_MS;
       this.retry();
     };
   }

@@ -41,13 +41,13 @@ export function FleetPage(ctx: PageContext): View {
       h("span", { class: "count count-online" }, h("span", { class: "dot", "aria-hidden": "true" }), `${online} online`),
       h("span", { class: "count count-offline" }, h("span", { class: "dot", "aria-hidden": "true" }), `${list.length - online} offline`));
     if (list.length === 0) {
-      toolbar.hidden = true;
-      replace(body, StateMessage({ kind: "empty", text: "No servers yet — add one",
+      search.hidden = true;
+      replace(body, StateMessage({ kind: "empty", boxed: true, text: "No servers yet — add one",
         detail: "Each server runs a small agent that streams its metrics to this hub.",
         action: h("button", { type: "button", class: "btn btn-primary", "data-testid": "add-server-empty", onclick: () => openAddServerDialog(onAdded) }, "+ Add server") }).el);
       return;
     }
-    toolbar.hidden = false;
+    search.hidden = false;
     const shown = table.update(list, search.value);
     replace(body, table.el, shown === 0 ? h("p", { class: "muted no-match" }, `No server matches “${search.value}”.`) : null);
   }
