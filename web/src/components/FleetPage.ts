@@ -17,9 +17,11 @@ export function FleetPage(ctx: PageContext): View {
   let refetchTimer: number | undefined;
 
   const table = HostTable();
-  const counts = h("p", { class: "counts", "data-testid": "host-counts", "aria-live": "polite" });
+  const counts = h("p", { class: "counts", "data-testid": "host-counts" });
   const search = h("input", { type: "search", class: "input search", placeholder: "Search servers", "aria-label": "Search servers", "data-testid": "host-search" });
-  const addBtn = h("button", { type: "button", class: "btn btn-primary", "data-testid": "add-server", onclick: () => openAddServerDialog(onAdded) }, "+ Add server");
+  // Adding hosts needs editor or above (docs/api.md); viewers do not get the button.
+  const canAdd = ctx.me.role !== "viewer";
+  const addBtn = canAdd ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "add-server", onclick: () => openAddServerDialog(onAdded) }, "+ Add server") : null;
   const body = h("div", { class: "fleet-body" });
   const toolbar = h("div", { class: "toolbar" }, search, addBtn);
   const el = h("div", { class: "page" },
@@ -44,7 +46,7 @@ export function FleetPage(ctx: PageContext): View {
       search.hidden = true;
       replace(body, StateMessage({ kind: "empty", boxed: true, text: "No servers yet — add one",
         detail: "Each server runs a small agent that streams its metrics to this hub.",
-        action: h("button", { type: "button", class: "btn btn-primary", "data-testid": "add-server-empty", onclick: () => openAddServerDialog(onAdded) }, "+ Add server") }).el);
+        action: canAdd ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "add-server-empty", onclick: () => openAddServerDialog(onAdded) }, "+ Add server") : undefined }).el);
       return;
     }
     search.hidden = false;

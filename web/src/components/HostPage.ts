@@ -195,7 +195,10 @@ export function HostPage(ctx: PageContext, id: number): View {
       h("a", { href: "/", class: "back" }, "← Fleet"),
       h("div", { class: "page-head" },
         h("div", { class: "title-row" }, title, status),
-        h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")),
+        // Deleting needs admin or owner (docs/api.md); others do not get the button.
+        ctx.me.role === "owner" || ctx.me.role === "admin"
+          ? h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")
+          : null),
       facts.el,
       h("div", { class: "toolbar range-bar" }, RangePicker(range, onRange), tierNote),
       chartError,
