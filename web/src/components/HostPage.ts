@@ -77,15 +77,18 @@ export function HostPage(ctx: PageContext, id: number): View {
     perCore = coreToggle.checked;
     redraw();
   });
+  const coreLabel = h("label", { class: "toggle", hidden: true }, coreToggle, "Per core");
   const charts: { def: ChartDef; view: ChartView }[] = CHARTS.map((def) => ({
     def,
-    view: Chart({ title: def.title, testid: def.testid, unit: def.unit,
-      extra: def.testid === "chart-cpu" ? h("label", { class: "toggle" }, coreToggle, "Per core") : undefined }),
+    view: Chart({ title: def.title, testid: def.testid, unit: def.unit, extra: def.testid === "chart-cpu" ? coreLabel : undefined }),
   }));
+  const streaming = h("span", { class: "streaming", hidden: true, "data-testid": "host-streaming" }, "Streaming every second");
   const chartGrid = h("div", { class: "charts" }, charts.map((c) => c.view.el));
   const chartError = h("div", { role: "alert" });
 
   function redraw(): void {
+    // The per-core toggle only makes sense once per-core series exist.
+    coreLabel.hidden = !buf.labels("cpu.used_pct").some((l) => l !== "");
     for (const c of charts) c.view.setData({ times: buf.times, lines: c.def.lines(buf, perCore), ...window_ });
   }
 
@@ -94,6 +97,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     document.title = `${host.name} · Vigil`;
     title.textContent = host.name;
     replace(status, StatusBadge(host.online));
+    streaming.hidden = range !== "1h" || !host.online;
     facts.update(host, latest);
   }
 
@@ -162,6 +166,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     else q.set("range", r);
     history.replaceState(null, "", location.pathname + (q.size ? `?${q}` : ""));
     setLive(r === "1h");
+    renderHeader();
     scheduleRefresh();
     void loadSeries();
   }
@@ -200,7 +205,7 @@ export function HostPage(ctx: PageContext, id: number): View {
           ? h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")
           : null),
       facts.el,
-      h("div", { class: "toolbar range-bar" }, RangePicker(range, onRange), tierNote),
+      h("div", { class: "toolbar range-bar" }, RangePicker(range, onRange), h("span", null, streaming, tierNote)),
       chartError,
       chartGrid);
     setLive(range === "1h");
