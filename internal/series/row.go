@@ -1,0 +1,110 @@
+package series
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+var pow10 = [10]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
+// encodeRow packs one snapshot: uvarint count, then per sample the uvarint gap from the previous
+// series ID and a uvarint tag. Tag bit 0 clear: the value is exact at its series' scale and
+// tag>>1 is the zigzag integer; tag 1: eight bytes of float64 follow.
+func encodeRow(samples []Sample, scales []int8) []byte {
+	b := make([]byte, 0, 4+len(samples)*4)
+	b = binary.AppendUvarint(b, uint64(len(samples)))
+	prev := uint32(0)
+	for i, v := range samples {
+		gap := v.ID - prev
+		if i == 0 {
+			gap = v.ID
+		}
+		if i > 0 && v.ID <= prev { // unsorted input: store the absolute id behind a marker
+			gap = 0
+		}
+		b = binary.AppendUvarint(b, uint64(gap))
+		if gap == 0 && i > 0 {
+			b = binary.AppendUvarint(b, uint64(v.ID))
+		}
+		prev = v.ID
+		if n, ok := exact(v.Value, scales[v.ID]); ok {
+			b = binary.AppendUvarint(b, zigzag(n)<<1)
+		} else {
+			b = binary.AppendUvarint(b, 1)
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Value))
+		}
+	}
+	return b
+}
+
+func decodeRow(b []byte, scales []int8) ([]Sample, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil, errors.New("series row: bad count")
+	}
+	b = b[k:]
+	out := make([]Sample, 0, n)
+	prev := uint32(0)
+	for i := uint64(0); i < n; i++ {
+		gap, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil, errors.New("series row: bad id")
+		}
+		b = b[k:]
+		id := prev + uint32(gap)
+		if i == 0 {
+			id = uint32(gap)
+		} else if gap == 0 {
+			abs, k := binary.Uvarint(b)
+			if k <= 0 {
+				return nil, errors.New("series row: bad id")
+			}
+			b = b[k:]
+			id = uint32(abs)
+		}
+		prev = id
+		if int(id) >= len(scales) {
+			return nil, fmt.Errorf("series row: id %d beyond dictionary of %d", id, len(scales))
+		}
+		tag, k := binary.Uvarint(b)
+		if k <= 0 {
+			return nil, errors.New("series row: bad value")
+		}
+		b = b[k:]
+		var v float64
+		if tag&1 == 1 {
+			if len(b) < 8 {
+				return nil, errors.New("series row: truncated float")
+			}
+			v = math.Float64frombits(binary.LittleEndian.Uint64(b))
+			b = b[8:]
+		} else {
+			sc := scales[id]
+			if sc < 0 {
+				sc = 0
+			}
+			v = float64(unzigzag(tag>>1)) / pow10[sc]
+		}
+		out = append(out, Sample{ID: id, Value: v})
+	}
+	return out, nil
+}
+
+// exact reports v as an integer number of 10^-scale units when that round-trips bit for bit.
+func exact(v float64, scale int8) (int64, bool) {
+	if scale < 0 {
+		return 0, false
+	}
+	p := pow10[scale]
+	f := math.Round(v * p)
+	if math.IsNaN(f) || math.Abs(f) >= 1<<53 {
+		return 0, false
+	}
+	n := int64(f)
+	return n, math.Float64bits(float64(n)/p) == math.Float64bits(v)
+}
+
+func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
