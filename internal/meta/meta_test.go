@@ -1,0 +1,147 @@
+package meta
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// openAll returns a fresh store on every backend: SQLite always, PostgreSQL when VIGIL_TEST_PG
+// names a server (each test in its own schema).
+func openAll(t *testing.T) map[string]*DB {
+	ctx := context.Background()
+	out := map[string]*DB{}
+	d, err := Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	out["sqlite"] = d
+	if dsn := os.Getenv("VIGIL_TEST_PG"); dsn != "" {
+		schema := fmt.Sprintf("m%d", time.Now().UnixNano())
+		admin, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
+		pg, err := Open(ctx, "pgx", dsn+"&search_path="+schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pg.Close() })
+		out["postgres"] = pg
+	}
+	return out
+}
+
+func TestConformance(t *testing.T) {
+	for name, d := range openAll(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+			d.now = func() time.Time { return now }
+
+			tok, needed, err := d.SetupToken(ctx)
+			if err != nil || !needed || tok == "" {
+				t.Fatalf("got setup token %q needed=%v err=%v, want a token", tok, needed, err)
+			}
+			tok2, _, _ := d.SetupToken(ctx) // a restart issues a new token; the old one dies
+			if _, _, err := d.CompleteSetup(ctx, tok, "a@b.c", "h", "Org"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("old setup token: got %v, want ErrNotFound", err)
+			}
+			u, o, err := d.CompleteSetup(ctx, tok2, "a@b.c", "hash", "Acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, needed, _ := d.SetupToken(ctx); needed {
+				t.Error("setup still needed after the first owner exists")
+			}
+			if _, _, err := d.CreateOwner(ctx, "a@b.c", "x", "Other"); !errors.Is(err, ErrConflict) {
+				t.Errorf("duplicate email: got %v, want ErrConflict", err)
+			}
+			got, hash, err := d.UserByEmail(ctx, "a@b.c")
+			if err != nil || got != u || hash != "hash" {
+				t.Errorf("got %+v %q %v, want %+v", got, hash, err, u)
+			}
+			if org, role, err := d.PrimaryMembership(ctx, u.ID); err != nil || org != o || role != RoleOwner {
+				t.Errorf("got %+v %q %v, want %+v owner", org, role, err, o)
+			}
+
+			secret, _, err := d.CreateSession(ctx, u.ID, o.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, err := d.SessionBySecret(ctx, secret); err != nil || s.UserID != u.ID {
+				t.Errorf("got session %+v %v, want user %d", s, err, u.ID)
+			}
+			now = now.Add(2 * time.Hour)
+			if _, err := d.SessionBySecret(ctx, secret); !errors.Is(err, ErrNotFound) {
+				t.Errorf("expired session: got %v, want ErrNotFound", err)
+			}
+
+			exp := now.Add(time.Hour)
+			at, atSecret, err := d.CreateAPIToken(ctx, o.ID, u.ID, "ci", ScopeRead, &exp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := d.APITokenBySecret(ctx, atSecret); err != nil || got.ID != at.ID || got.Scope != ScopeRead {
+				t.Errorf("got token %+v %v, want %d read", got, err, at.ID)
+			}
+			now = now.Add(time.Hour)
+			if _, err := d.APITokenBySecret(ctx, atSecret); !errors.Is(err, ErrNotFound) {
+				t.Errorf("expired token: got %v, want ErrNotFound", err)
+			}
+			if err := d.RevokeAPIToken(ctx, o.ID+1, at.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("revoke another org's token: got %v, want ErrNotFound", err)
+			}
+
+			h, agentTok, err := d.CreateHost(ctx, o.ID, "web-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := d.CreateHost(ctx, o.ID, "web-1"); !errors.Is(err, ErrConflict) {
+				t.Errorf("duplicate host: got %v, want ErrConflict", err)
+			}
+			if got, err := d.HostByAgentToken(ctx, agentTok); err != nil || got.ID != h.ID {
+				t.Errorf("got %+v %v, want host %d", got, err, h.ID)
+			}
+			_, rotated, err := d.EnsureHostToken(ctx, o.ID, "web-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.HostByAgentToken(ctx, agentTok); !errors.Is(err, ErrNotFound) {
+				t.Errorf("old agent token after rotation: got %v, want ErrNotFound", err)
+			}
+			if _, err := d.HostByAgentToken(ctx, rotated); err != nil {
+				t.Errorf("rotated token: %v", err)
+			}
+			if err := d.UpdateHostFacts(ctx, h.ID, []byte(`{"cores":2}`), "1.0"); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.TouchHost(ctx, h.ID, now); err != nil {
+				t.Fatal(err)
+			}
+			hosts, err := d.ListHosts(ctx, o.ID)
+			if err != nil || len(hosts) != 1 || string(hosts[0].Facts) != `{"cores":2}` || hosts[0].LastSeen == nil {
+				t.Errorf("got %+v %v, want one host with facts and last seen", hosts, err)
+			}
+			if _, err := d.GetHost(ctx, o.ID+1, h.ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("another org's host: got %v, want ErrNotFound", err)
+			}
+			if err := d.DeleteHost(ctx, o.ID, h.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.HostByAgentToken(ctx, rotated); !errors.Is(err, ErrNotFound) {
+				t.Errorf("deleted host's token: got %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
