@@ -1,0 +1,107 @@
+// Package api serves the hub's HTTP surface: the REST API under /api/v1 (described by the
+// OpenAPI document at /api/openapi.json), health and metrics endpoints, the agent and live
+// WebSockets handed in by the composition root, and the embedded web UI.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/meta"
+)
+
+// SeriesReader answers chart queries.
+type SeriesReader interface {
+	QuerySeries(ctx context.Context, hostID int64, q SeriesQuery) (SeriesResult, error)
+}
+
+// SeriesQuery selects metrics of one host over a range (unix ms).
+type SeriesQuery struct {
+	Names          []string
+	From, To, Step int64
+}
+
+// Fleet serves the overview's newest values from memory.
+type Fleet interface {
+	Latest(hostID int64) (Latest, bool)
+	Online(hostID int64) bool
+}
+
+// Latest is the overview's summary of a host; nil fields are unknown.
+type Latest struct {
+	Time     int64    `json:"time"`
+	CPUPct   *float64 `json:"cpu_pct"`
+	MemPct   *float64 `json:"mem_pct"`
+	DiskPct  *float64 `json:"disk_pct"`
+	NetRxBps *float64 `json:"net_rx_bps"`
+	NetTxBps *float64 `json:"net_tx_bps"`
+	Load1    *float64 `json:"load1"`
+	UptimeS  *float64 `json:"uptime_s"`
+}
+
+// HostRemover deletes a host's series and disconnects its agent.
+type HostRemover interface {
+	DeleteHostData(ctx context.Context, hostID int64) error
+}
+
+// Config holds what the composition root passes in.
+type Config struct {
+	Meta          *meta.DB
+	Series        SeriesReader
+	Fleet         Fleet
+	Hosts         HostRemover
+	AgentHandler  http.Handler
+	LiveHandler   http.Handler
+	UI            fs.FS
+	Registry      *prometheus.Registry
+	PublicURL     string
+	SecureCookies bool
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// API is the hub's HTTP handler.
+type API struct {
+	cfg     Config
+	log     *slog.Logger
+	auth    *auth.Authenticator
+	limiter *auth.LoginLimiter
+	mux     *http.ServeMux
+}
+
+// New builds the handler with every route of routes.go.
+func New(cfg Config) *API {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &API{
+		cfg: cfg, log: cfg.Logger.With("component", "api"),
+		auth:    &auth.Authenticator{DB: cfg.Meta},
+		limiter: auth.NewLoginLimiter(cfg.Now),
+		mux:     http.NewServeMux(),
+	}
+	for _, r := range a.routes() {
+		a.mux.Handle(r.pattern, a.guard(r))
+	}
+	return a
+}
+
+// ServeHTTP adds security headers and dispatches.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	a.mux.ServeHTTP(w, r)
+}

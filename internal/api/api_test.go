@@ -1,0 +1,327 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/cookiejar"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vigil-mon/vigil/internal/meta"
+)
+
+type fakeSeries struct{ last SeriesQuery }
+
+func (f *fakeSeries) QuerySeries(_ context.Context, _ int64, q SeriesQuery) (SeriesResult, error) {
+	f.last = q
+	return SeriesResult{From: q.From, To: q.To, Tier: "raw", Times: []int64{q.From},
+		Series: []SeriesData{{Name: "cpu.used_pct", Unit: "%", Values: []float64{math.NaN()}}}}, nil
+}
+
+type fakeFleet struct{}
+
+func (fakeFleet) Latest(int64) (Latest, bool) { return Latest{}, false }
+func (fakeFleet) Online(int64) bool           { return false }
+
+type fakeRemover struct{ deleted []int64 }
+
+func (f *fakeRemover) DeleteHostData(_ context.Context, id int64) error {
+	f.deleted = append(f.deleted, id)
+	return nil
+}
+
+type env struct {
+	srv     *httptest.Server
+	db      *meta.DB
+	series  *fakeSeries
+	setupTk string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, err := meta.Open(context.Background(), "sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tok, _, err := db.SetupToken(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &fakeSeries{}
+	a := New(Config{Meta: db, Series: fs, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
+		AgentHandler: http.NotFoundHandler(), LiveHandler: http.NotFoundHandler(), PublicURL: "http://hub:8080",
+		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}})
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, db: db, series: fs, setupTk: tok}
+}
+
+// client is a browser-like client with a cookie jar; csrf controls whether it echoes the CSRF
+// cookie in the header as the UI does.
+type client struct {
+	e      *env
+	hc     *http.Client
+	bearer string
+	csrf   bool
+}
+
+func (e *env) browser(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{e: e, hc: &http.Client{Jar: jar}, csrf: true}
+}
+
+func (c *client) do(t *testing.T, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, c.e.srv.URL+path, rd)
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.csrf && c.hc.Jar != nil {
+		for _, ck := range c.hc.Jar.Cookies(req.URL) {
+			if ck.Name == "vigil_csrf" {
+				req.Header.Set("X-Vigil-CSRF", ck.Value)
+			}
+		}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	if resp.StatusCode >= 400 && (out == nil || out["error"] == nil) {
+		t.Errorf("%s %s: status %d without a JSON error: %s", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+const pw = "correct horse battery"
+
+// owner completes setup and returns the signed-in browser.
+func (e *env) owner(t *testing.T) *client {
+	c := e.browser(t)
+	if code, body := c.do(t, "POST", "/api/v1/setup", `{"token":"`+e.setupTk+`","email":"Owner@Example.com","password":"`+pw+`","org":"Acme"}`); code != 201 {
+		t.Fatalf("setup: got %d %v, want 201", code, body)
+	}
+	return c
+}
+
+func TestSetupLoginLogout(t *testing.T) {
+	e := newEnv(t)
+	anon := e.browser(t)
+	if code, body := anon.do(t, "GET", "/api/v1/setup", ""); code != 200 || body["needed"] != true {
+		t.Fatalf("got %d %v, want setup needed", code, body)
+	}
+	if code, _ := anon.do(t, "POST", "/api/v1/setup", `{"token":"vgx_wrong","email":"a@b.cd","password":"`+pw+`"}`); code != 403 {
+		t.Errorf("wrong setup token: got %d, want 403", code)
+	}
+	c := e.owner(t)
+	if code, body := c.do(t, "GET", "/api/v1/me", ""); code != 200 || body["role"] != "owner" {
+		t.Errorf("me: got %d %v, want owner", code, body)
+	}
+	if code, _ := anon.do(t, "POST", "/api/v1/setup", `{"token":"`+e.setupTk+`","email":"x@b.cd","password":"`+pw+`"}`); code != 403 {
+		t.Errorf("reused setup token: got %d, want 403", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/auth/logout", ""); code != 204 {
+		t.Errorf("logout: got %d, want 204", code)
+	}
+	if code, _ := c.do(t, "GET", "/api/v1/me", ""); code != 401 {
+		t.Errorf("after logout: got %d, want 401", code)
+	}
+	b := e.browser(t)
+	if code, _ := b.do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"nope nope nope"}`); code != 401 {
+		t.Errorf("wrong password: got %d, want 401", code)
+	}
+	if code, _ := b.do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"`+pw+`"}`); code != 200 {
+		t.Errorf("login: got %d, want 200", code)
+	}
+	for range 12 {
+		b.do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"wrong wrong wrong"}`)
+	}
+	if code, _ := b.do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"`+pw+`"}`); code != 429 {
+		t.Errorf("after repeated failures: got %d, want 429", code)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	code, body := c.do(t, "POST", "/api/v1/hosts", `{"name":"web-1"}`)
+	if code != 201 || !strings.HasPrefix(body["token"].(string), "vgh_") || !strings.Contains(body["command"].(string), "--hub http://hub:8080 --token vgh_") {
+		t.Fatalf("create host: got %d %v", code, body)
+	}
+	hostID := int64(body["host"].(map[string]any)["id"].(float64))
+	_, rt := c.do(t, "POST", "/api/v1/tokens", `{"name":"ro","scope":"read"}`)
+	ro := &client{e: e, hc: http.DefaultClient, bearer: rt["secret"].(string)}
+
+	other, _, err := e.db.CreateOwner(context.Background(), "x@other.org", "h", "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, _, _ := e.db.PrimaryMembership(context.Background(), other.ID)
+	otherHost, _, _ := e.db.CreateHost(context.Background(), o2.ID, "theirs")
+
+	noCSRF := *c
+	noCSRF.csrf = false
+	anon := &client{e: e, hc: http.DefaultClient}
+	tests := []struct {
+		name   string
+		c      *client
+		method string
+		path   string
+		body   string
+		want   int
+	}{
+		{"anonymous list", anon, "GET", "/api/v1/hosts", "", 401},
+		{"bad bearer", &client{e: e, hc: http.DefaultClient, bearer: "vgt_nope"}, "GET", "/api/v1/hosts", "", 401},
+		{"read token reads", ro, "GET", "/api/v1/hosts", "", 200},
+		{"read token writes", ro, "POST", "/api/v1/hosts", `{"name":"x"}`, 403},
+		{"cookie write without CSRF", &noCSRF, "POST", "/api/v1/hosts", `{"name":"x"}`, 403},
+		{"another org's host", c, "GET", "/api/v1/hosts/" + itoa(otherHost.ID), "", 404},
+		{"another org's host series", c, "GET", "/api/v1/hosts/" + itoa(otherHost.ID) + "/series", "", 404},
+		{"another org's host delete", c, "DELETE", "/api/v1/hosts/" + itoa(otherHost.ID), "", 404},
+		{"non-numeric id", c, "GET", "/api/v1/hosts/abc", "", 404},
+		{"unknown API path", c, "GET", "/api/v1/nope", "", 404},
+		{"duplicate host", c, "POST", "/api/v1/hosts", `{"name":"web-1"}`, 409},
+		{"own host", c, "GET", "/api/v1/hosts/" + itoa(hostID), "", 200},
+		{"delete own host", c, "DELETE", "/api/v1/hosts/" + itoa(hostID), "", 204},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body := tt.c.do(t, tt.method, tt.path, tt.body); code != tt.want {
+				t.Errorf("got %d %v, want %d", code, body, tt.want)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	_, body := c.do(t, "POST", "/api/v1/hosts", `{"name":"db"}`)
+	id := itoa(int64(body["host"].(map[string]any)["id"].(float64)))
+	tests := []struct {
+		name, method, path, body string
+		want                     int
+		field                    string
+	}{
+		{"malformed JSON", "POST", "/api/v1/hosts", `{"name":`, 400, ""},
+		{"unknown field", "POST", "/api/v1/hosts", `{"name":"a","color":"red"}`, 400, "color"},
+		{"wrong type", "POST", "/api/v1/hosts", `{"name":5}`, 400, "name"},
+		{"empty body", "POST", "/api/v1/hosts", ``, 400, ""},
+		{"trailing data", "POST", "/api/v1/hosts", `{"name":"a"}{}`, 400, ""},
+		{"bad host name", "POST", "/api/v1/hosts", `{"name":"<script>"}`, 400, "name"},
+		{"oversize body", "POST", "/api/v1/hosts", `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, 413, ""},
+		{"bad scope", "POST", "/api/v1/tokens", `{"name":"a","scope":"admin"}`, 400, "scope"},
+		{"bad expiry", "POST", "/api/v1/tokens", `{"name":"a","scope":"read","expires_in_days":-1}`, 400, "expires_in_days"},
+		{"bad from", "GET", "/api/v1/hosts/" + id + "/series?from=yesterday", "", 400, "from"},
+		{"to before from", "GET", "/api/v1/hosts/" + id + "/series?from=2000&to=1000", "", 400, "to"},
+		{"bad email", "POST", "/api/v1/auth/login", `{"email":"x","password":5}`, 400, "password"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := c.do(t, tt.method, tt.path, tt.body)
+			if code != tt.want {
+				t.Errorf("got %d %v, want %d", code, body, tt.want)
+			}
+			if tt.field != "" && body["field"] != tt.field {
+				t.Errorf("got field %v, want %q", body["field"], tt.field)
+			}
+		})
+	}
+	code, body := c.do(t, "GET", "/api/v1/hosts/"+id+"/series?from=1000&to=2000&names=cpu.used_pct,mem.used_pct", "")
+	if code != 200 || !slices.Equal(e.series.last.Names, []string{"cpu.used_pct", "mem.used_pct"}) || e.series.last.From != 1000 {
+		t.Errorf("got %d %v with query %+v", code, body, e.series.last)
+	}
+	if v := body["series"].([]any)[0].(map[string]any)["values"].([]any)[0]; v != nil {
+		t.Errorf("NaN value: got %v, want null", v)
+	}
+}
+
+func TestUIAndPublicEndpoints(t *testing.T) {
+	e := newEnv(t)
+	anon := &client{e: e, hc: http.DefaultClient}
+	for _, tt := range []struct{ path, want string }{{"/", "vigil"}, {"/hosts/3", "vigil"}, {"/assets/app.js", "js"}} {
+		resp, err := http.Get(e.srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(tt.want)) || resp.Header.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: got %d %q, want 200 containing %q with a CSP", tt.path, resp.StatusCode, b, tt.want)
+		}
+	}
+	if code, body := anon.do(t, "GET", "/healthz", ""); code != 200 || body["status"] != "ok" {
+		t.Errorf("healthz: got %d %v", code, body)
+	}
+}
+
+// TestOpenAPIMatchesRoutes keeps the OpenAPI document and routes.go in step.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			documented[strings.ToUpper(m)+" "+p] = true
+		}
+	}
+	a := &API{}
+	for _, r := range a.routes() {
+		if r.pattern == "/" || r.pattern == "/api/" {
+			continue // the UI and the API's 404 catch-all
+		}
+		if !documented[r.pattern] {
+			t.Errorf("route %s is missing from openapi.json", r.pattern)
+		}
+		delete(documented, r.pattern)
+	}
+	for p := range documented {
+		t.Errorf("openapi.json documents %s, which routes.go does not serve", p)
+	}
+}
+
+// FuzzDecode feeds arbitrary bodies to the JSON decoding every handler uses: never a panic, and
+// every rejection a 4xx.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"name":"a"}`))
+	f.Add([]byte(`{"name":1}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var v struct {
+			Name          string `json:"name"`
+			ExpiresInDays *int   `json:"expires_in_days"`
+		}
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "/", bytes.NewReader(b))
+		if !decode(w, r, &v) && (w.Code < 400 || w.Code > 499) {
+			t.Fatalf("got status %d, want 4xx", w.Code)
+		}
+	})
+}
+
+var _ = time.Now

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/meta"
+)
+
+type hostJSON struct {
+	meta.Host
+	Online bool    `json:"online"`
+	Latest *Latest `json:"latest"`
+}
+
+func (a *API) hostView(h meta.Host) hostJSON {
+	v := hostJSON{Host: h, Online: a.cfg.Fleet.Online(h.ID)}
+	if l, ok := a.cfg.Fleet.Latest(h.ID); ok {
+		v.Latest = &l
+	}
+	if len(bytes.TrimSpace(v.Facts)) == 0 {
+		v.Facts = []byte("{}")
+	}
+	return v
+}
+
+func (a *API) listHosts(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	hosts, err := a.cfg.Meta.ListHosts(r.Context(), p.OrgID)
+	if err != nil {
+		a.internal(w, r, "list hosts", err)
+		return
+	}
+	out := make([]hostJSON, len(hosts))
+	for i, h := range hosts {
+		out[i] = a.hostView(h)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hosts": out})
+}
+
+// validHostName accepts what people call servers: letters, digits and . - _ , up to 100.
+func validHostName(name string) bool {
+	if name == "" || len(name) > 100 {
+		return false
+	}
+	for _, c := range name {
+		if !unicode.IsLetter(c) && !unicode.IsDigit(c) && !strings.ContainsRune(".-_ ", c) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	name := strings.TrimSpace(body.Name)
+	if !validHostName(name) {
+		writeError(w, http.StatusBadRequest, "name must be 1–100 letters, digits, spaces, dots, dashes or underscores", "name")
+		return
+	}
+	p, _ := auth.FromContext(r.Context())
+	h, token, err := a.cfg.Meta.CreateHost(r.Context(), p.OrgID, name)
+	if errors.Is(err, meta.ErrConflict) {
+		writeError(w, http.StatusConflict, "a host named "+strconv.Quote(name)+" already exists", "name")
+		return
+	}
+	if err != nil {
+		a.internal(w, r, "create host", err)
+		return
+	}
+	a.log.Info("host created", "host", name, "host_id", h.ID, "by", p.Email)
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"host": a.hostView(h), "token": token,
+		"command": AgentCommand(a.cfg.PublicURL, token),
+	})
+}
+
+// AgentCommand is the exact command to run the agent for a new host.
+func AgentCommand(publicURL, token string) string {
+	return "vigil-agent --hub " + publicURL + " --token " + token
+}
+
+// pathID parses the {id} path parameter; an invalid id answers 404 like a missing one.
+func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "no such id: "+strconv.Quote(r.PathValue("id")), "id")
+		return 0, false
+	}
+	return id, true
+}
+
+// orgHost loads a host of the caller's organization; any other answers 404.
+func (a *API) orgHost(w http.ResponseWriter, r *http.Request) (meta.Host, bool) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return meta.Host{}, false
+	}
+	p, _ := auth.FromContext(r.Context())
+	h, err := a.cfg.Meta.GetHost(r.Context(), p.OrgID, id)
+	if errors.Is(err, meta.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no host with id "+strconv.FormatInt(id, 10), "id")
+		return meta.Host{}, false
+	}
+	if err != nil {
+		a.internal(w, r, "load host", err)
+		return meta.Host{}, false
+	}
+	return h, true
+}
+
+func (a *API) getHost(w http.ResponseWriter, r *http.Request) {
+	h, ok := a.orgHost(w, r)
+	if !ok {
+		return
+	}
+	v := a.hostView(h)
+	writeJSON(w, http.StatusOK, map[string]any{"host": v, "latest": v.Latest})
+}
+
+func (a *API) deleteHost(w http.ResponseWriter, r *http.Request) {
+	h, ok := a.orgHost(w, r)
+	if !ok {
+		return
+	}
+	if err := a.cfg.Meta.DeleteHost(r.Context(), h.OrgID, h.ID); err != nil {
+		a.internal(w, r, "delete host", err)
+		return
+	}
+	if err := a.cfg.Hosts.DeleteHostData(r.Context(), h.ID); err != nil {
+		a.internal(w, r, "delete host data", err)
+		return
+	}
+	p, _ := auth.FromContext(r.Context())
+	a.log.Info("host deleted", "host", h.Name, "host_id", h.ID, "by", p.Email)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// parseTime accepts unix milliseconds or RFC 3339.
+func parseTime(s string) (int64, bool) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return ms, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UnixMilli(), true
+	}
+	return 0, false
+}
+
+const maxRange = 3 * 366 * 24 * time.Hour
+
+func (a *API) hostSeries(w http.ResponseWriter, r *http.Request) {
+	h, ok := a.orgHost(w, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	now := a.cfg.Now().UnixMilli()
+	sq := SeriesQuery{From: now - time.Hour.Milliseconds(), To: now}
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"from", &sq.From}, {"to", &sq.To}, {"step", &sq.Step}} {
+		if v := q.Get(p.name); v != "" {
+			t, ok := parseTime(v)
+			if !ok || t < 0 {
+				writeError(w, http.StatusBadRequest, p.name+" must be unix milliseconds or an RFC 3339 time", p.name)
+				return
+			}
+			*p.dst = t
+		}
+	}
+	if sq.To < sq.From {
+		writeError(w, http.StatusBadRequest, "to must not be before from", "to")
+		return
+	}
+	if sq.To-sq.From > maxRange.Milliseconds() {
+		writeError(w, http.StatusBadRequest, "range longer than 3 years", "from")
+		return
+	}
+	if names := q.Get("names"); names != "" {
+		for _, n := range strings.Split(names, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				if len(n) > 100 {
+					writeError(w, http.StatusBadRequest, "metric name longer than 100 characters", "names")
+					return
+				}
+				sq.Names = append(sq.Names, n)
+			}
+		}
+	}
+	res, err := a.cfg.Series.QuerySeries(r.Context(), h.ID, sq)
+	if err != nil {
+		a.internal(w, r, "query series", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// SeriesResult is the columnar chart data of docs/api.md.
+type SeriesResult struct {
+	From   int64        `json:"from"`
+	To     int64        `json:"to"`
+	Step   int64        `json:"step"`
+	Tier   string       `json:"tier"`
+	Times  []int64      `json:"times"`
+	Series []SeriesData `json:"series"`
+}
+
+// SeriesData is one series; NaN values (no data) are written as JSON null.
+type SeriesData struct {
+	Name   string    `json:"name"`
+	Label  string    `json:"label"`
+	Unit   string    `json:"unit"`
+	Values []float64 `json:"-"`
+}
+
+// MarshalJSON writes values with null for NaN and ±Inf, which JSON cannot represent.
+func (s SeriesData) MarshalJSON() ([]byte, error) {
+	b := []byte(`{"name":`)
+	b = appendJSONString(b, s.Name)
+	b = append(b, `,"label":`...)
+	b = appendJSONString(b, s.Label)
+	b = append(b, `,"unit":`...)
+	b = appendJSONString(b, s.Unit)
+	b = append(b, `,"values":[`...)
+	for i, v := range s.Values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b = append(b, "null"...)
+		} else {
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+	}
+	return append(b, "]}"...), nil
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // strings always marshal
+	return append(b, q...)
+}

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/meta"
+)
+
+// access is who may call a route.
+type access int
+
+const (
+	public access = iota // no credentials
+	viewer               // any signed-in member
+	editor
+	admin
+)
+
+type route struct {
+	pattern string // Go 1.22 ServeMux pattern: "METHOD /path/{param}"
+	access  access
+	handler http.HandlerFunc
+}
+
+// routes is every route of the hub, with its access level. The OpenAPI document must list the
+// same API routes (checked by TestOpenAPIMatchesRoutes).
+func (a *API) routes() []route {
+	return []route{
+		{"GET /healthz", public, a.healthz},
+		{"GET /metrics", public, a.metrics},
+		{"GET /api/openapi.json", public, a.openapi},
+		{"GET /api/agent", public, a.agent},
+		{"GET /api/v1/setup", public, a.setupStatus},
+		{"POST /api/v1/setup", public, a.setup},
+		{"POST /api/v1/auth/login", public, a.login},
+		{"POST /api/v1/auth/logout", viewer, a.logout},
+		{"GET /api/v1/me", viewer, a.me},
+		{"GET /api/v1/hosts", viewer, a.listHosts},
+		{"POST /api/v1/hosts", editor, a.createHost},
+		{"GET /api/v1/hosts/{id}", viewer, a.getHost},
+		{"DELETE /api/v1/hosts/{id}", admin, a.deleteHost},
+		{"GET /api/v1/hosts/{id}/series", viewer, a.hostSeries},
+		{"GET /api/v1/tokens", viewer, a.listTokens},
+		{"POST /api/v1/tokens", viewer, a.createToken},
+		{"DELETE /api/v1/tokens/{id}", viewer, a.revokeToken},
+		{"GET /api/v1/live", viewer, a.live},
+		{"/api/", public, a.notFound},
+		{"/", public, a.ui},
+	}
+}
+
+var roleFor = map[access]string{viewer: meta.RoleViewer, editor: meta.RoleEditor, admin: meta.RoleAdmin}
+
+// guard authenticates and authorizes before the handler runs.
+func (a *API) guard(rt route) http.Handler {
+	if rt.access == public {
+		return rt.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.auth.Authenticate(r)
+		switch {
+		case errors.Is(err, auth.ErrNoCredentials), errors.Is(err, auth.ErrBadCredentials):
+			writeError(w, http.StatusUnauthorized, err.Error(), "")
+			return
+		case errors.Is(err, auth.ErrCSRF), errors.Is(err, auth.ErrReadOnly):
+			writeError(w, http.StatusForbidden, err.Error(), "")
+			return
+		case err != nil:
+			a.internal(w, r, "authenticate", err)
+			return
+		}
+		if !p.Allows(roleFor[rt.access]) {
+			writeError(w, http.StatusForbidden, "your role ("+p.Role+") may not do this; it needs "+roleFor[rt.access]+" or above", "")
+			return
+		}
+		rt.handler(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
+}
+
+func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := a.cfg.Meta.SQL().PingContext(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "database unreachable", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(a.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}
+
+func (a *API) agent(w http.ResponseWriter, r *http.Request) { a.cfg.AgentHandler.ServeHTTP(w, r) }
+func (a *API) live(w http.ResponseWriter, r *http.Request)  { a.cfg.LiveHandler.ServeHTTP(w, r) }
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path, "")
+}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/meta"
+)
+
+const sessionTTL = 30 * 24 * time.Hour
+
+func (a *API) setupStatus(w http.ResponseWriter, r *http.Request) {
+	needed, err := a.cfg.Meta.SetupNeeded(r.Context())
+	if err != nil {
+		a.internal(w, r, "check setup", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"needed": needed})
+}
+
+type credentials struct {
+	Token    string `json:"token"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Org      string `json:"org"`
+}
+
+// validEmail normalises and checks an email address, answering 400 when it is not one.
+func validEmail(w http.ResponseWriter, email string) (string, bool) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		writeError(w, http.StatusBadRequest, "email must be a plain address like you@example.com", "email")
+		return "", false
+	}
+	return email, true
+}
+
+func (a *API) setup(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if !decode(w, r, &c) {
+		return
+	}
+	email, ok := validEmail(w, c.Email)
+	if !ok {
+		return
+	}
+	if c.Token == "" {
+		writeError(w, http.StatusBadRequest, "token is required: use the one-time link the hub printed", "token")
+		return
+	}
+	org := strings.TrimSpace(c.Org)
+	if org == "" {
+		org = "Default"
+	}
+	if len(org) > 100 {
+		writeError(w, http.StatusBadRequest, "org must be at most 100 characters", "org")
+		return
+	}
+	hash, err := auth.HashPassword(c.Password)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), "password")
+		return
+	}
+	u, o, err := a.cfg.Meta.CompleteSetup(r.Context(), c.Token, email, hash, org)
+	if errors.Is(err, meta.ErrNotFound) {
+		writeError(w, http.StatusForbidden, "setup token is wrong or already used; restart the hub for a new link", "token")
+		return
+	}
+	if err != nil {
+		a.internal(w, r, "complete setup", err)
+		return
+	}
+	a.log.Info("first owner created", "email", email, "org", o.Name)
+	if a.startSession(w, r, u.ID, o.ID) {
+		writeJSON(w, http.StatusCreated, map[string]any{"user": u})
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	var c credentials
+	if !decode(w, r, &c) {
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(c.Email))
+	keys := []string{"ip:" + clientIP(r), "user:" + email}
+	if ok, wait := a.limiter.Allow(keys...); !ok {
+		w.Header().Set("Retry-After", wait.Round(time.Second).String())
+		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again in "+wait.Round(time.Second).String(), "")
+		return
+	}
+	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), email)
+	if err != nil && !errors.Is(err, meta.ErrNotFound) {
+		a.internal(w, r, "look up user", err)
+		return
+	}
+	ok := false
+	if err == nil {
+		ok, _ = auth.VerifyPassword(hash, c.Password)
+	}
+	if !ok {
+		a.limiter.Fail(keys...)
+		a.log.Warn("failed login", "email", email, "remote", clientIP(r))
+		writeError(w, http.StatusUnauthorized, "wrong email or password", "")
+		return
+	}
+	o, _, err := a.cfg.Meta.PrimaryMembership(r.Context(), u.ID)
+	if err != nil {
+		writeError(w, http.StatusForbidden, "your account belongs to no organization", "")
+		return
+	}
+	if a.startSession(w, r, u.ID, o.ID) {
+		writeJSON(w, http.StatusOK, map[string]any{"user": u})
+	}
+}
+
+// startSession sets the session cookie (HttpOnly) and the CSRF cookie (readable by the UI's
+// JavaScript, which echoes it in X-Vigil-CSRF on writes).
+func (a *API) startSession(w http.ResponseWriter, r *http.Request, userID, orgID int64) bool {
+	secret, s, err := a.cfg.Meta.CreateSession(r.Context(), userID, orgID, sessionTTL)
+	if err != nil {
+		a.internal(w, r, "create session", err)
+		return false
+	}
+	secure := a.cfg.SecureCookies || r.TLS != nil
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: secret, Path: "/", Expires: s.ExpiresAt, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: auth.CSRFCookie, Value: s.CSRF, Path: "/", Expires: s.ExpiresAt, Secure: secure, SameSite: http.SameSiteStrictMode})
+	return true
+}
+
+func (a *API) logout(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	if p.Session != "" {
+		if err := a.cfg.Meta.DeleteSession(r.Context(), p.Session); err != nil {
+			a.internal(w, r, "end session", err)
+			return
+		}
+	}
+	for _, name := range []string{auth.SessionCookie, auth.CSRFCookie} {
+		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.FromContext(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{
+		"user": meta.User{ID: p.UserID, Email: p.Email},
+		"org":  meta.Org{ID: p.OrgID, Name: p.OrgName},
+		"role": p.Role,
+	})
+}
