@@ -7,8 +7,6 @@ import (
 	"math"
 )
 
-var pow10 = [10]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
-
 // encodeRow packs one snapshot: uvarint count, then per sample the uvarint gap from the previous
 // series ID and a uvarint tag. Tag bit 0 clear: the value is exact at its series' scale and
 // tag>>1 is the zigzag integer; tag 1: eight bytes of float64 follow.
@@ -91,20 +89,3 @@ func decodeRow(b []byte, scales []int8) ([]Sample, error) {
 	}
 	return out, nil
 }
-
-// exact reports v as an integer number of 10^-scale units when that round-trips bit for bit.
-func exact(v float64, scale int8) (int64, bool) {
-	if scale < 0 {
-		return 0, false
-	}
-	p := pow10[scale]
-	f := math.Round(v * p)
-	if math.IsNaN(f) || math.Abs(f) >= 1<<53 {
-		return 0, false
-	}
-	n := int64(f)
-	return n, math.Float64bits(float64(n)/p) == math.Float64bits(v)
-}
-
-func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
-func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
