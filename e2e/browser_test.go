@@ -47,8 +47,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if dir == "" {
 		dir = filepath.Join("..", "artifacts", "screenshots")
 	}
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
 	}
@@ -58,6 +58,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 func sel(id string) string { return `[data-testid="` + id + `"]` }
+
+func css(id string) chromedp.CSS { return chromedp.CSS(sel(id)) }
 
 // TestBrowserLoginOverviewHost logs in, sees the host on the overview and a CPU chart with data on
 // the host page, at desktop and phone sizes.
@@ -73,36 +75,36 @@ func TestBrowserLoginOverviewHost(t *testing.T) {
 		t.Run(size.name, func(t *testing.T) {
 			ctx := browser(t, size.width, size.height)
 			row := sel("host-row") + `[data-host-id="` + strconv.FormatInt(id, 10) + `"]`
-			err := chromedp.Run(ctx,
+			err := chromedp.Do(ctx,
 				chromedp.Navigate(e.url+"/login"),
-				chromedp.WaitVisible(sel("login-email"), chromedp.ByQuery),
-				chromedp.SendKeys(sel("login-email"), e.email, chromedp.ByQuery),
-				chromedp.SendKeys(sel("login-password"), e.password, chromedp.ByQuery),
-				chromedp.Click(sel("login-submit"), chromedp.ByQuery),
-				chromedp.WaitVisible(row, chromedp.ByQuery),
+				chromedp.WaitVisible(css("login-email")),
+				chromedp.SendKeys(css("login-email"), e.email),
+				chromedp.SendKeys(css("login-password"), e.password),
+				chromedp.Click(css("login-submit")),
+				chromedp.WaitVisible(chromedp.CSS(row)),
 			)
 			if err != nil {
 				screenshot(t, ctx, "login-"+size.name+"-failed")
 				t.Fatalf("log in and see the host on the overview: %v", err)
 			}
-			var name string
-			if err := chromedp.Run(ctx, chromedp.Text(row+" "+sel("host-name"), &name, chromedp.ByQuery)); err != nil || name != "browser-host" {
+			name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(row+" "+sel("host-name"))))
+			if err != nil || name != "browser-host" {
 				t.Errorf("got host name %q (err %v), want browser-host", name, err)
 			}
 			screenshot(t, ctx, "overview-"+size.name)
 
 			// The host page's CPU chart must draw points once the agent has reported.
-			if err := chromedp.Run(ctx, chromedp.Click(row, chromedp.ByQuery), chromedp.WaitVisible(sel("chart-cpu"), chromedp.ByQuery)); err != nil {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(row+" "+sel("host-name"))), chromedp.WaitVisible(css("chart-cpu"))); err != nil {
 				screenshot(t, ctx, "host-"+size.name+"-failed")
 				t.Fatalf("open host page: %v", err)
 			}
 			deadline := time.Now().Add(20 * time.Second)
 			for {
-				var points string
-				var ok bool
-				if err := chromedp.Run(ctx, chromedp.AttributeValue(sel("chart-cpu"), "data-points", &points, &ok, chromedp.ByQuery)); err != nil {
+				attr, err := chromedp.Run(ctx, chromedp.AttributeValue(css("chart-cpu"), "data-points"))
+				if err != nil {
 					t.Fatal(err)
 				}
+				points := attr.Value
 				if n, _ := strconv.Atoi(points); n > 0 {
 					break
 				}

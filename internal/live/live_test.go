@@ -131,12 +131,12 @@ func TestWatchLifecycle(t *testing.T) {
 	if !h.Watched(1) {
 		t.Error("got Watched(1) false, want true")
 	}
-	h.HostSnapshot(1, 1, 1000, keys, []wire.Value{{0, 12.5}, {1, 40}, {2, 70}, {3, 100}, {4, 50}})
+	h.HostSnapshot(1, 1, 1000, keys, []wire.Value{wv(0, 12.5), wv(1, 40), wv(2, 70), wv(3, 100), wv(4, 50)})
 	m := recv(t, viewer)
 	if m.HostID != 1 || len(m.Values) != 5 || *m.Latest.CPUPct != 12.5 || *m.Latest.DiskPct != 70 || *m.Latest.NetRxBps != 150 {
 		t.Errorf("got %+v, want host 1 with 5 values, cpu 12.5, disk 70, rx 150", m)
 	}
-	h.HostSnapshot(2, 2, 2000, keys, []wire.Value{{0, 1}})
+	h.HostSnapshot(2, 2, 2000, keys, []wire.Value{wv(0, 1)})
 	if m := recv(t, other); m.HostID != 2 || m.Values != nil {
 		t.Errorf("org 2 got %+v, want only its own host 2 without values", m)
 	}
@@ -145,8 +145,10 @@ func TestWatchLifecycle(t *testing.T) {
 }
 
 func TestSummarizeSkipsNaN(t *testing.T) {
-	s := Summarize(5, keys, []wire.Value{{0, 0}, {1, 10}})
+	s := Summarize(5, keys, []wire.Value{wv(0, 0), wv(1, 10)})
 	if s.CPUPct == nil || *s.CPUPct != 0 || s.NetRxBps != nil || *s.DiskPct != 10 {
 		t.Errorf("got %+v, want cpu 0, disk 10, no rx", s)
 	}
 }
+
+func wv(id uint32, v float64) wire.Value { return wire.Value{ID: id, V: v} }

@@ -1,0 +1,189 @@
+// Command vigil-agent collects this machine's metrics and streams them to a Vigil hub.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vigil-mon/vigil/internal/agent"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+const help = `vigil-agent — collects this machine's metrics and streams them to a Vigil hub.
+
+Usage: vigil-agent --hub URL --token TOKEN [options]
+
+Each option can also be set in the environment (VIGIL_HUB, VIGIL_TOKEN, …, shown below) or in a
+config file (--config FILE, lines of "key = value" using the option names, # for comments).
+Precedence: flags, then environment, then config file, then defaults.
+
+Options:
+`
+
+type option struct {
+	name, env, def, usage string
+}
+
+var options = []option{
+	{"hub", "VIGIL_HUB", "", "hub URL(s), comma-separated; the agent fails over between them"},
+	{"token", "VIGIL_TOKEN", "", "agent token (vgh_…) from 'Add server' or 'vigil host add'"},
+	{"token-file", "VIGIL_TOKEN_FILE", "", "file holding the agent token (keeps it out of the process list)"},
+	{"interval", "VIGIL_INTERVAL", "10s", "collection interval, 1s … 10m (1s while someone watches live)"},
+	{"spool-dir", "VIGIL_SPOOL_DIR", "", "directory for pending snapshots (reserved; pending snapshots are kept in memory)"},
+	{"max-pending", "VIGIL_MAX_PENDING", "8640", "snapshots kept while the hub is unreachable (oldest dropped first)"},
+	{"root", "VIGIL_ROOT", "/", "filesystem root to read /proc and /sys under (e.g. /host in a container)"},
+	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
+	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
+	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "vigil-agent:", err)
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	vals, err := resolve(args, os.LookupEnv, stderr)
+	if err != nil || vals == nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(vals["log-level"])); err != nil {
+		return fmt.Errorf("--log-level %q: %w", vals["log-level"], err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	cfg, err := configFrom(vals)
+	if err != nil {
+		return err
+	}
+	a, err := agent.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	err = a.Run(ctx)
+	log.Info("agent stopped")
+	return err
+}
+
+// resolve applies the precedence flags > environment > config file > defaults. It returns nil
+// values after printing --help or --version.
+func resolve(args []string, env func(string) (string, bool), stderr io.Writer) (map[string]string, error) {
+	fs := flag.NewFlagSet("vigil-agent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flags := map[string]*string{}
+	for _, o := range options {
+		usage := o.usage + " [" + o.env + "]"
+		flags[o.name] = fs.String(o.name, "", usage)
+	}
+	configFile := fs.String("config", "", "config file of key = value lines [VIGIL_CONFIG]")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, help)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if *showVersion {
+		fmt.Fprintln(stderr, "vigil-agent", version)
+		return nil, nil
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	file := map[string]string{}
+	if *configFile == "" {
+		*configFile, _ = env("VIGIL_CONFIG")
+	}
+	if *configFile != "" {
+		var err error
+		if file, err = readConfig(*configFile); err != nil {
+			return nil, err
+		}
+	}
+	vals := map[string]string{}
+	for _, o := range options {
+		vals[o.name] = o.def
+		if v, ok := file[o.name]; ok {
+			vals[o.name] = v
+		}
+		if v, ok := env(o.env); ok && v != "" {
+			vals[o.name] = v
+		}
+		if set[o.name] {
+			vals[o.name] = *flags[o.name]
+		}
+		delete(file, o.name)
+	}
+	for k := range file {
+		return nil, fmt.Errorf("config file %s: unknown option %q", *configFile, k)
+	}
+	return vals, nil
+}
+
+func readConfig(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config file: %w", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("config file %s line %d: want key = value", path, n)
+		}
+		out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	return out, sc.Err()
+}
+
+func configFrom(vals map[string]string) (agent.Config, error) {
+	cfg := agent.Config{Root: vals["root"], CAFile: vals["ca-file"], Fingerprint: vals["hub-fingerprint"], SpoolDir: vals["spool-dir"], Version: version}
+	for _, h := range strings.Split(vals["hub"], ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.Hubs = append(cfg.Hubs, h)
+		}
+	}
+	cfg.Token = vals["token"]
+	if p := vals["token-file"]; p != "" && cfg.Token == "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return cfg, fmt.Errorf("read token file: %w", err)
+		}
+		cfg.Token = strings.TrimSpace(string(b))
+	}
+	d, err := time.ParseDuration(vals["interval"])
+	if err != nil {
+		return cfg, fmt.Errorf("--interval %q: %w", vals["interval"], err)
+	}
+	cfg.Interval = d
+	if _, err := fmt.Sscan(vals["max-pending"], &cfg.MaxPending); err != nil {
+		return cfg, fmt.Errorf("--max-pending %q: want a number", vals["max-pending"])
+	}
+	return cfg, nil
+}
