@@ -19,7 +19,9 @@ type rejectedError struct {
 	msg    string
 }
 
-func (e *rejectedError) Error() string { return fmt.Sprintf("hub refused the agent (%d): %s", e.status, e.msg) }
+func (e *rejectedError) Error() string {
+	return fmt.Sprintf("hub refused the agent (%d): %s", e.status, e.msg)
+}
 
 const (
 	backlogBatch    = 100 // snapshots per backlog frame
