@@ -1,9 +1,28 @@
-// Package series stores the hub's metric samples. This first version keeps one compact row per
-// host and snapshot (a host's values share their timestamp) in the hub's SQL database, with the
-// newest snapshot of every host in memory for the fleet overview. Values travel as
-// decimal-scaled integers where exact, so a typical snapshot row is a few hundred bytes.
-// The columnar block format with rollup tiers described in DESIGN.md §4 replaces the row layout
-// behind the same API.
+// Package series is the hub's series store: the compact columnar format of DESIGN.md §4 kept
+// as blobs in the hub's SQL database (SQLite or PostgreSQL), next to the metadata tables.
+//
+// Data flows through three stages:
+//
+//   - Head: Append writes one compact row per host and snapshot to series_head, batched with
+//     other concurrent Append calls into one transaction (group commit), and returns after the
+//     commit, so acknowledged snapshots survive a crash. The newest snapshot of every host
+//     also stays in memory for Latest.
+//   - Raw blocks: Maintain compacts head rows of closed 2-hour windows into one columnar,
+//     zstd-compressed block per host and window (tier "raw"). Late rows for a closed window
+//     are merged into its block the same way.
+//   - Rollups: when a day closes, its raw blocks are rolled up into a 1-minute block
+//     (min, avg, max, last, count per series and minute); when a week closes, its 1-minute
+//     blocks are rolled up into a 1-hour block. Late data marks the affected rollup windows
+//     pending again, so they are rebuilt.
+//
+// Queries pick the coarsest tier whose resolution fits the requested step and fill the time
+// not yet rolled up from the next finer tier, down to the head.
+//
+// Durability: the store relies on the database's commit. With SQLite in WAL mode,
+// synchronous=NORMAL makes a committed transaction survive a process crash (kill -9), because
+// the WAL is in the OS page cache; it does not survive power loss or a kernel crash until the
+// next checkpoint. Hubs that must keep acknowledged data across power loss set
+// synchronous=FULL; group commit keeps that affordable (one fsync per batch).
 package series
 
 import (
@@ -15,16 +34,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Key names a series of one host: a metric name and an instance label ("" = host-wide).
 type Key struct{ Name, Label string }
 
-// Options configure retention and value encoding.
+// Options configure retention and value encoding. Zero retentions take the defaults
+// (raw 14 days, 1-minute 90 days, 1-hour 2 years).
 type Options struct {
 	RawRetention, MinuteRetention, HourRetention time.Duration
 	// Scale returns the decimal digits kept for a metric name; a negative result or a nil func
-	// stores values as floats.
+	// stores values as floats (integral values are still stored as integers: that is exact).
 	Scale  func(name string) int
 	Logger *slog.Logger
 }
@@ -41,37 +63,62 @@ type Snapshot struct {
 	Samples []Sample
 }
 
+// ErrClosed is returned by Append after Close.
+var ErrClosed = errors.New("series store closed")
+
 // Store is the series store. It is safe for concurrent use.
+//
+// Lock order: dictMu, then writeMu, then mu; never the other way round.
 type Store struct {
 	db      *sql.DB
 	dialect string
 	opts    Options
 	log     *slog.Logger
+	enc     *zstd.Encoder
+	dec     *zstd.Decoder
 
-	mu     sync.Mutex
-	hosts  map[int64]*hostCache // dictionary and newest values per host
-	writeM sync.Mutex           // one writer: SQLite allows only one, and batching is cheaper
+	dictMu    sync.Mutex // serialises creation of series ids
+	writeMu   sync.Mutex // one writer at a time: SQLite allows only one, and batches are cheaper
+	maintainM sync.Mutex // one Maintain at a time: rollups are computed outside writeMu
+
+	mu    sync.Mutex
+	hosts map[int64]*hostState
+
+	reqs    chan *appendReq
+	stop    chan struct{}
+	stopped chan struct{}
+	closeM  sync.Once
 }
 
-type hostCache struct {
-	keys    []Key  // by series ID
-	scales  []int8 // by series ID; -1 = float
+// hostState is what the store keeps in memory per host: the series dictionary and the newest
+// snapshot. keys and scales only grow, so readers may keep a slice header after unlocking.
+type hostState struct {
+	keys    []Key
+	scales  []int8 // decimal digits per series id; -1 = float
 	byKey   map[Key]uint32
 	latestT int64
-	latest  map[Key]float64
-	loaded  bool
+	latest  []Sample // nil until known
 }
 
 var schema = []string{
-	`CREATE TABLE IF NOT EXISTS series_keys (
+	`CREATE TABLE IF NOT EXISTS series_ids (
 		host_id BIGINT NOT NULL, id INTEGER NOT NULL, name TEXT NOT NULL, label TEXT NOT NULL,
-		PRIMARY KEY (host_id, id), UNIQUE (host_id, name, label))`,
-	`CREATE TABLE IF NOT EXISTS series_raw (
-		host_id BIGINT NOT NULL, ts BIGINT NOT NULL, data BYTEA NOT NULL,
+		scale SMALLINT NOT NULL, PRIMARY KEY (host_id, id), UNIQUE (host_id, name, label))`,
+	`CREATE TABLE IF NOT EXISTS series_head (
+		host_id BIGINT NOT NULL, ts BIGINT NOT NULL, n INTEGER NOT NULL, data BYTEA NOT NULL,
 		PRIMARY KEY (host_id, ts))`,
+	`CREATE TABLE IF NOT EXISTS series_blocks (
+		host_id BIGINT NOT NULL, tier SMALLINT NOT NULL, start_ms BIGINT NOT NULL,
+		end_ms BIGINT NOT NULL, samples BIGINT NOT NULL, data BYTEA NOT NULL,
+		PRIMARY KEY (host_id, tier, start_ms))`,
+	`CREATE INDEX IF NOT EXISTS series_blocks_end ON series_blocks (tier, end_ms)`,
+	`CREATE TABLE IF NOT EXISTS series_pending (
+		host_id BIGINT NOT NULL, tier SMALLINT NOT NULL, start_ms BIGINT NOT NULL,
+		PRIMARY KEY (host_id, tier, start_ms))`,
 }
 
-// Open creates the store's tables when missing. dialect is "sqlite" or "postgres".
+// Open creates the store's tables when missing and starts the group-commit writer.
+// dialect is "sqlite" or "postgres".
 func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store, error) {
 	if dialect != "sqlite" && dialect != "postgres" {
 		return nil, fmt.Errorf("series store: unknown SQL dialect %q", dialect)
@@ -79,10 +126,15 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.RawRetention == 0 {
+	if opts.RawRetention <= 0 {
 		opts.RawRetention = 14 * 24 * time.Hour
 	}
-	s := &Store{db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"), hosts: map[int64]*hostCache{}}
+	if opts.MinuteRetention <= 0 {
+		opts.MinuteRetention = 90 * 24 * time.Hour
+	}
+	if opts.HourRetention <= 0 {
+		opts.HourRetention = 2 * 365 * 24 * time.Hour
+	}
 	for _, q := range schema {
 		if dialect == "sqlite" {
 			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
@@ -91,11 +143,30 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 			return nil, fmt.Errorf("create series tables: %w", err)
 		}
 	}
+	enc, dec, err := newZstd()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{
+		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
+		enc: enc, dec: dec, hosts: map[int64]*hostState{},
+		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
+	}
+	go s.writer()
 	return s, nil
 }
 
-// Close releases nothing today; the database belongs to the caller.
-func (s *Store) Close() error { return nil }
+// Close stops the writer after committing what was queued. The database belongs to the
+// caller and stays open.
+func (s *Store) Close() error {
+	s.closeM.Do(func() {
+		close(s.stop)
+		<-s.stopped
+		s.enc.Close()
+		s.dec.Close()
+	})
+	return nil
+}
 
 // rebind turns ? placeholders into $n for PostgreSQL.
 func (s *Store) rebind(q string) string {
@@ -120,21 +191,20 @@ func (s *Store) scaleOf(name string) int8 {
 		return -1
 	}
 	sc := s.opts.Scale(name)
-	if sc < 0 || sc > 9 {
+	if sc < 0 || sc > maxScale {
 		return -1
 	}
 	return int8(sc)
 }
 
-// cache returns the host's dictionary, loading it from the database on first use.
-// Called with s.mu held.
-func (s *Store) cache(ctx context.Context, hostID int64) (*hostCache, error) {
-	c := s.hosts[hostID]
-	if c != nil && c.loaded {
-		return c, nil
+// host returns the host's state, loading its dictionary on first use. Called with s.mu held;
+// the load is one indexed read, done under the lock so two callers never load twice.
+func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
+	if h := s.hosts[hostID]; h != nil {
+		return h, nil
 	}
-	c = &hostCache{byKey: map[Key]uint32{}, loaded: true}
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label FROM series_keys WHERE host_id = ? ORDER BY id`), hostID)
+	h := &hostState{byKey: map[Key]uint32{}}
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`), hostID)
 	if err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
@@ -142,219 +212,110 @@ func (s *Store) cache(ctx context.Context, hostID int64) (*hostCache, error) {
 	for rows.Next() {
 		var id uint32
 		var k Key
-		if err := rows.Scan(&id, &k.Name, &k.Label); err != nil {
+		var sc int8
+		if err := rows.Scan(&id, &k.Name, &k.Label, &sc); err != nil {
 			return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 		}
-		for uint32(len(c.keys)) < id { // ids are dense; tolerate holes from deleted rows
-			c.keys = append(c.keys, Key{})
-			c.scales = append(c.scales, -1)
+		for uint32(len(h.keys)) < id { // ids are dense; tolerate holes anyway
+			h.keys = append(h.keys, Key{})
+			h.scales = append(h.scales, -1)
 		}
-		c.keys = append(c.keys, k)
-		c.scales = append(c.scales, s.scaleOf(k.Name))
-		c.byKey[k] = id
+		h.keys = append(h.keys, k)
+		h.scales = append(h.scales, sc)
+		h.byKey[k] = id
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
-	s.hosts[hostID] = c
-	return c, nil
+	s.hosts[hostID] = h
+	return h, nil
 }
 
-// SeriesIDs returns stable per-host IDs for keys, creating missing ones.
-func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint32, error) {
+// dict returns the host's keys and scales (append-only slices, safe to read after unlocking).
+func (s *Store) dict(ctx context.Context, hostID int64) ([]Key, []int8, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, err := s.cache(ctx, hostID)
+	h, err := s.host(ctx, hostID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h.keys[:len(h.keys):len(h.keys)], h.scales[:len(h.scales):len(h.scales)], nil
+}
+
+// SeriesIDs returns stable per-host ids for keys, creating and persisting missing ones.
+func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint32, error) {
+	out := make([]uint32, len(keys))
+	lookup := func() ([]Key, error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h, err := s.host(ctx, hostID)
+		if err != nil {
+			return nil, err
+		}
+		var fresh []Key
+		seen := map[Key]bool{}
+		for i, k := range keys {
+			id, ok := h.byKey[k]
+			if !ok {
+				if !seen[k] {
+					fresh = append(fresh, k)
+					seen[k] = true
+				}
+				continue
+			}
+			out[i] = id
+		}
+		return fresh, nil
+	}
+	fresh, err := lookup()
+	if err != nil || len(fresh) == 0 {
+		return out, err
+	}
+	s.dictMu.Lock()
+	defer s.dictMu.Unlock()
+	if fresh, err = lookup(); err != nil || len(fresh) == 0 { // another caller created them
+		return out, err
+	}
+	s.mu.Lock()
+	next := uint32(len(s.hosts[hostID].keys))
+	s.mu.Unlock()
+	scales := make([]int8, len(fresh))
+	for i, k := range fresh {
+		scales[i] = s.scaleOf(k.Name)
+	}
+	s.writeMu.Lock()
+	err = s.insertKeys(ctx, hostID, next, fresh, scales)
+	s.writeMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]uint32, len(keys))
-	var fresh []Key
+	s.mu.Lock()
+	if h := s.hosts[hostID]; h != nil { // nil when DeleteHost ran meanwhile; reload next time
+		for i, k := range fresh {
+			h.keys = append(h.keys, k)
+			h.scales = append(h.scales, scales[i])
+			h.byKey[k] = next + uint32(i)
+		}
+	}
+	s.mu.Unlock()
+	_, err = lookup()
+	return out, err
+}
+
+func (s *Store) insertKeys(ctx context.Context, hostID int64, first uint32, keys []Key, scales []int8) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("register series of host %d: %w", hostID, err)
+	}
+	defer tx.Rollback()
+	q := s.rebind(`INSERT INTO series_ids (host_id, id, name, label, scale) VALUES (?, ?, ?, ?, ?)`)
 	for i, k := range keys {
-		if id, ok := c.byKey[k]; ok {
-			out[i] = id
-			continue
-		}
-		id := uint32(len(c.keys))
-		c.keys = append(c.keys, k)
-		c.scales = append(c.scales, s.scaleOf(k.Name))
-		c.byKey[k] = id
-		out[i] = id
-		fresh = append(fresh, k)
-	}
-	if len(fresh) == 0 {
-		return out, nil
-	}
-	s.writeM.Lock()
-	defer s.writeM.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		delete(s.hosts, hostID) // forget the unsaved ids; reload from disk next time
-		return nil, fmt.Errorf("register series of host %d: %w", hostID, err)
-	}
-	defer tx.Rollback()
-	for _, k := range fresh {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO series_keys (host_id, id, name, label) VALUES (?, ?, ?, ?)`), hostID, c.byKey[k], k.Name, k.Label); err != nil {
-			delete(s.hosts, hostID)
-			return nil, fmt.Errorf("register series %s{%s} of host %d: %w", k.Name, k.Label, hostID, err)
+		if _, err := tx.ExecContext(ctx, q, hostID, first+uint32(i), k.Name, k.Label, scales[i]); err != nil {
+			return fmt.Errorf("register series %s{%s} of host %d: %w", k.Name, k.Label, hostID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		delete(s.hosts, hostID)
-		return nil, fmt.Errorf("register series of host %d: %w", hostID, err)
-	}
-	return out, nil
-}
-
-// Append stores snapshots durably before returning. A snapshot whose host and time are already
-// stored is ignored, which makes agent retransmissions after a lost ack harmless.
-func (s *Store) Append(ctx context.Context, hostID int64, snaps []Snapshot) error {
-	if len(snaps) == 0 {
-		return nil
-	}
-	s.mu.Lock()
-	c, err := s.cache(ctx, hostID)
-	if err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	rows := make([][]byte, len(snaps))
-	for i, sn := range snaps {
-		for _, v := range sn.Samples {
-			if int(v.ID) >= len(c.keys) {
-				s.mu.Unlock()
-				return fmt.Errorf("append to host %d: unknown series id %d", hostID, v.ID)
-			}
-		}
-		rows[i] = encodeRow(sn.Samples, c.scales)
-	}
-	s.mu.Unlock()
-
-	s.writeM.Lock()
-	err = s.insert(ctx, hostID, snaps, rows)
-	s.writeM.Unlock()
-	if err != nil {
-		return err
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, sn := range snaps {
-		if sn.TimeMs >= c.latestT {
-			c.latestT = sn.TimeMs
-			c.latest = make(map[Key]float64, len(sn.Samples))
-			for _, v := range sn.Samples {
-				c.latest[c.keys[v.ID]] = v.Value
-			}
-		}
+		return fmt.Errorf("register series of host %d: %w", hostID, err)
 	}
 	return nil
-}
-
-func (s *Store) insert(ctx context.Context, hostID int64, snaps []Snapshot, rows [][]byte) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("append %d snapshots of host %d: %w", len(snaps), hostID, err)
-	}
-	defer tx.Rollback()
-	q := s.rebind(`INSERT INTO series_raw (host_id, ts, data) VALUES (?, ?, ?) ON CONFLICT (host_id, ts) DO NOTHING`)
-	for i, sn := range snaps {
-		if _, err := tx.ExecContext(ctx, q, hostID, sn.TimeMs, rows[i]); err != nil {
-			return fmt.Errorf("append snapshot %d of host %d: %w", sn.TimeMs, hostID, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit %d snapshots of host %d: %w", len(snaps), hostID, err)
-	}
-	return nil
-}
-
-// Latest returns the host's newest snapshot from memory, reading it from disk once after a
-// restart.
-func (s *Store) Latest(hostID int64) (int64, map[Key]float64, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := s.cache(ctx, hostID)
-	if err != nil {
-		return 0, nil, false
-	}
-	if c.latest == nil {
-		var ts int64
-		var data []byte
-		err := s.db.QueryRowContext(ctx, s.rebind(`SELECT ts, data FROM series_raw WHERE host_id = ? ORDER BY ts DESC LIMIT 1`), hostID).Scan(&ts, &data)
-		if err != nil {
-			if !errors.Is(err, sql.ErrNoRows) {
-				s.log.Warn("reading newest snapshot failed", "host_id", hostID, "err", err)
-			}
-			return 0, nil, false
-		}
-		samples, err := decodeRow(data, c.scales)
-		if err != nil {
-			return 0, nil, false
-		}
-		c.latestT, c.latest = ts, map[Key]float64{}
-		for _, v := range samples {
-			c.latest[c.keys[v.ID]] = v.Value
-		}
-	}
-	out := make(map[Key]float64, len(c.latest))
-	for k, v := range c.latest {
-		out[k] = v
-	}
-	return c.latestT, out, true
-}
-
-// Maintain deletes raw snapshots older than the retention.
-func (s *Store) Maintain(ctx context.Context, now time.Time) error {
-	return s.DeleteBefore(ctx, 0, now.Add(-s.opts.RawRetention))
-}
-
-// DeleteHost removes every sample and series of a host.
-func (s *Store) DeleteHost(ctx context.Context, hostID int64) error {
-	s.writeM.Lock()
-	defer s.writeM.Unlock()
-	for _, q := range []string{`DELETE FROM series_raw WHERE host_id = ?`, `DELETE FROM series_keys WHERE host_id = ?`} {
-		if _, err := s.db.ExecContext(ctx, s.rebind(q), hostID); err != nil {
-			return fmt.Errorf("delete series of host %d: %w", hostID, err)
-		}
-	}
-	s.mu.Lock()
-	delete(s.hosts, hostID)
-	s.mu.Unlock()
-	return nil
-}
-
-// DeleteBefore removes samples older than before, for one host or (hostID 0) for all.
-func (s *Store) DeleteBefore(ctx context.Context, hostID int64, before time.Time) error {
-	s.writeM.Lock()
-	defer s.writeM.Unlock()
-	var err error
-	if hostID == 0 {
-		_, err = s.db.ExecContext(ctx, s.rebind(`DELETE FROM series_raw WHERE ts < ?`), before.UnixMilli())
-	} else {
-		_, err = s.db.ExecContext(ctx, s.rebind(`DELETE FROM series_raw WHERE host_id = ? AND ts < ?`), hostID, before.UnixMilli())
-	}
-	if err != nil {
-		return fmt.Errorf("delete samples before %s: %w", before.Format(time.RFC3339), err)
-	}
-	return nil
-}
-
-// Stats summarises what the store holds.
-type Stats struct {
-	Hosts     int   `json:"hosts"`
-	Snapshots int64 `json:"snapshots"`
-	Bytes     int64 `json:"bytes"`
-}
-
-// Stats counts stored snapshots and their encoded bytes.
-func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT host_id), COUNT(*), COALESCE(SUM(LENGTH(data)), 0) FROM series_raw`).Scan(&st.Hosts, &st.Snapshots, &st.Bytes)
-	if err != nil {
-		return st, fmt.Errorf("series stats: %w", err)
-	}
-	return st, nil
 }
