@@ -133,7 +133,7 @@ func Run(ctx context.Context, cfg Config) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { maintain(bgCtx, store, log) })
 	if cfg.LocalAgent {
-		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg, log) })
+		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
 	}
 
 	select {
@@ -149,6 +149,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Warn("HTTP shutdown incomplete", "err", e)
 	}
 	cancelConns()
+	ing.Wait()
 	wg.Wait()
 	log.Info("stopped")
 	return err

@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,8 +15,8 @@ import (
 // first start shows live data without installing anything else. It speaks the real protocol to
 // the hub's own listener, exactly as a remote agent would. Hosts belong to an organization, so it
 // waits until the first owner has completed setup.
-func runLocalAgent(ctx context.Context, db *meta.DB, hubURL string, cfg Config, log *slog.Logger) {
-	log = log.With("component", "local-agent")
+func runLocalAgent(ctx context.Context, db *meta.DB, hubURL string, cfg Config) {
+	log := cfg.Logger.With("component", "local-agent")
 	var org int64
 	for {
 		id, err := db.FirstOrgID(ctx)

@@ -73,7 +73,14 @@ type Handler struct {
 
 	mu    sync.Mutex
 	conns map[int64]*conn
+	// active counts running connections so that shutdown can wait for their last writes
+	// before the stores close.
+	active sync.WaitGroup
 }
+
+// Wait blocks until every connection has ended. The composition root calls it after cancelling
+// the connections' context and before closing the stores.
+func (h *Handler) Wait() { h.active.Wait() }
 
 // New builds the handler. Metrics are registered on cfg.Registry when it is set.
 func New(cfg Config) *Handler {
@@ -173,6 +180,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "hub cannot check agent tokens right now; retry later")
 		return
 	}
+	h.active.Add(1)
+	defer h.active.Done()
 	c, err := h.accept(w, r, host)
 	if err != nil {
 		h.log.Warn("agent websocket upgrade failed", "host", host.Name, "remote", r.RemoteAddr, "err", err)
