@@ -132,3 +132,32 @@ func TestWrongAgentTokenRefused(t *testing.T) {
 	e.hub.waitFor(t, regexp.MustCompile(`agent connection refused: token not recognised or revoked`), 15*time.Second)
 	agent.waitFor(t, regexp.MustCompile(`(?i)401|rejected|unauthori`), 15*time.Second)
 }
+
+// TestRevokedAgentTokenDisconnects rotates a running agent's token through the API: the agent is
+// disconnected at once and says its token was rejected, and the host shows offline.
+func TestRevokedAgentTokenDisconnects(t *testing.T) {
+	e := startHub(t)
+	id, agentToken := e.addHost(t, "revoked-host")
+	agent := start(t, "vigil-agent", "--hub", e.url, "--token", agentToken, "--interval", "1s")
+	e.hub.waitFor(t, regexp.MustCompile(`agent connected.*host=revoked-host`), 15*time.Second)
+
+	var rotated struct {
+		Token string `json:"token"`
+	}
+	path := "/api/v1/hosts/" + strconv.FormatInt(id, 10) + "/token"
+	if code := e.post(t, path, &rotated); code != 200 || !strings.HasPrefix(rotated.Token, "vgh_") || rotated.Token == agentToken {
+		t.Fatalf("POST %s: got %d with token %q, want 200 and a new token", path, code, rotated.Token)
+	}
+	agent.waitFor(t, regexp.MustCompile(`agent token rejected by hub`), 15*time.Second)
+	e.hub.waitFor(t, regexp.MustCompile(`agent token rotated; old token revoked`), 5*time.Second)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var hosts hostsResponse
+		e.get(t, "/api/v1/hosts", &hosts)
+		if len(hosts.Hosts) == 1 && !hosts.Hosts[0].Online {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %+v, want the host offline after revocation", hosts.Hosts)
+		}
+	}
+}

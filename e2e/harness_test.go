@@ -176,6 +176,24 @@ func (e *hubEnv) addHost(t *testing.T, name string) (int64, string) {
 	return id, tok
 }
 
+// post calls the REST API with the bearer token and decodes the JSON answer into v.
+func (e *hubEnv) post(t *testing.T, path string, v any) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		_ = json.NewDecoder(resp.Body).Decode(v)
+	}
+	return resp.StatusCode
+}
+
 // get calls the REST API with the bearer token and decodes JSON into v.
 func (e *hubEnv) get(t *testing.T, path string, v any) int {
 	t.Helper()

@@ -49,12 +49,18 @@ type HostRemover interface {
 	DeleteHostData(ctx context.Context, hostID int64) error
 }
 
+// Agents reaches connected agents; ingest implements it.
+type Agents interface {
+	Disconnect(hostID int64, reason string)
+}
+
 // Config holds what the composition root passes in.
 type Config struct {
 	Meta          *meta.DB
 	Series        SeriesReader
 	Fleet         Fleet
 	Hosts         HostRemover
+	Agents        Agents
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

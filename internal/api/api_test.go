@@ -201,6 +201,9 @@ func TestAuthorization(t *testing.T) {
 		{"unknown API path", c, "GET", "/api/v1/nope", "", 404},
 		{"duplicate host", c, "POST", "/api/v1/hosts", `{"name":"web-1"}`, 409},
 		{"own host", c, "GET", "/api/v1/hosts/" + itoa(hostID), "", 200},
+		{"rotate another org's token", c, "POST", "/api/v1/hosts/" + itoa(otherHost.ID) + "/token", "", 404},
+		{"rotate token as read token", ro, "POST", "/api/v1/hosts/" + itoa(hostID) + "/token", "", 403},
+		{"rotate own token", c, "POST", "/api/v1/hosts/" + itoa(hostID) + "/token", "", 200},
 		{"delete own host", c, "DELETE", "/api/v1/hosts/" + itoa(hostID), "", 204},
 	}
 	for _, tt := range tests {

@@ -149,6 +149,26 @@ func (a *API) deleteHost(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// rotateHostToken revokes the host's agent token and issues a new one; the agent connected with
+// the old token is disconnected at once and refused from then on.
+func (a *API) rotateHostToken(w http.ResponseWriter, r *http.Request) {
+	h, ok := a.orgHost(w, r)
+	if !ok {
+		return
+	}
+	token, err := a.cfg.Meta.RotateHostToken(r.Context(), h.OrgID, h.ID)
+	if err != nil {
+		a.internal(w, r, "rotate agent token", err)
+		return
+	}
+	if a.cfg.Agents != nil {
+		a.cfg.Agents.Disconnect(h.ID, "agent token revoked")
+	}
+	p, _ := auth.FromContext(r.Context())
+	a.log.Info("agent token rotated; old token revoked", "host", h.Name, "host_id", h.ID, "by", p.Email)
+	writeJSON(w, http.StatusOK, map[string]any{"host": a.hostView(h), "token": token, "command": AgentCommand(a.cfg.PublicURL, token)})
+}
+
 // parseTime accepts unix milliseconds or RFC 3339.
 func parseTime(s string) (int64, bool) {
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {

@@ -42,6 +42,7 @@ func (a *API) routes() []route {
 		{"POST /api/v1/hosts", editor, a.createHost},
 		{"GET /api/v1/hosts/{id}", viewer, a.getHost},
 		{"DELETE /api/v1/hosts/{id}", admin, a.deleteHost},
+		{"POST /api/v1/hosts/{id}/token", admin, a.rotateHostToken},
 		{"GET /api/v1/hosts/{id}/series", viewer, a.hostSeries},
 		{"GET /api/v1/tokens", viewer, a.listTokens},
 		{"POST /api/v1/tokens", viewer, a.createToken},
