@@ -115,6 +115,12 @@ func TestAgentToHubEndToEnd(t *testing.T) {
 		t.Errorf("no stored mem.total_bytes value in %+v", res)
 	}
 
+	// The same data exports as CSV, the format `vigil bench codec` reads.
+	csvPath := "/api/v1/hosts/" + strconv.FormatInt(id, 10) + "/export.csv?names=mem.total_bytes&from=" + strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)
+	if code, body := e.raw(t, csvPath); code != 200 || !strings.Contains(body, ",mem.total_bytes,") {
+		t.Errorf("GET %s: got %d %q, want CSV rows of mem.total_bytes", csvPath, code, body)
+	}
+
 	// Ctrl-C stops both cleanly.
 	if err := agent.stop(t); err != nil {
 		t.Errorf("agent: %v", err)

@@ -194,6 +194,20 @@ func (e *hubEnv) post(t *testing.T, path string, v any) int {
 	return resp.StatusCode
 }
 
+// raw calls the REST API with the bearer token and returns the body as text.
+func (e *hubEnv) raw(t *testing.T, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // get calls the REST API with the bearer token and decodes JSON into v.
 func (e *hubEnv) get(t *testing.T, path string, v any) int {
 	t.Helper()

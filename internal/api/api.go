@@ -61,6 +61,7 @@ type Config struct {
 	Fleet         Fleet
 	Hosts         HostRemover
 	Agents        Agents
+	Storage       Storage
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

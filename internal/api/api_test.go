@@ -40,10 +40,29 @@ func (f *fakeRemover) DeleteHostData(_ context.Context, id int64) error {
 	return nil
 }
 
+type fakeStorage struct {
+	deleted []int64
+}
+
+func (f *fakeStorage) ExportCSV(_ context.Context, w io.Writer, hostID int64, q SeriesQuery) error {
+	_, err := io.WriteString(w, "timestamp_ms,series,value\n1000,cpu.used_pct,5\n")
+	return err
+}
+
+func (f *fakeStorage) HostUsage(context.Context) (map[int64]Usage, error) {
+	return map[int64]Usage{1: {Samples: 10, Bytes: 20}, 2: {Samples: 1000, Bytes: 2000}}, nil
+}
+
+func (f *fakeStorage) DeleteBefore(_ context.Context, hostID int64, _ time.Time) error {
+	f.deleted = append(f.deleted, hostID)
+	return nil
+}
+
 type env struct {
 	srv     *httptest.Server
 	db      *meta.DB
 	series  *fakeSeries
+	storage *fakeStorage
 	setupTk string
 }
 
@@ -59,12 +78,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	fs := &fakeSeries{}
-	a := New(Config{Meta: db, Series: fs, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
+	st := &fakeStorage{}
+	a := New(Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
 		AgentHandler: http.NotFoundHandler(), LiveHandler: http.NotFoundHandler(), PublicURL: "http://hub:8080",
 		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}})
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, db: db, series: fs, setupTk: tok}
+	return &env{srv: srv, db: db, series: fs, storage: st, setupTk: tok}
 }
 
 // client is a browser-like client with a cookie jar; csrf controls whether it echoes the CSRF
@@ -328,3 +348,61 @@ func FuzzDecode(f *testing.F) {
 }
 
 var _ = time.Now
+
+func TestStorageRoutes(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	_, body := c.do(t, "POST", "/api/v1/hosts", `{"name":"db"}`)
+	id := int64(body["host"].(map[string]any)["id"].(float64))
+	_, rt := c.do(t, "POST", "/api/v1/tokens", `{"name":"ro","scope":"read"}`)
+	ro := &client{e: e, hc: http.DefaultClient, bearer: rt["secret"].(string)}
+
+	code, stats := c.do(t, "GET", "/api/v1/storage", "")
+	hosts := stats["hosts"].([]any)
+	if code != 200 || len(hosts) != 1 || stats["total"].(map[string]any)["bytes"].(float64) != 20 {
+		t.Errorf("got %d %v, want only this org's one host with 20 bytes", code, stats)
+	}
+	tests := []struct {
+		name, method, path, body string
+		c                        *client
+		want                     int
+	}{
+		{"read token of an owner reads stats", "GET", "/api/v1/storage", "", ro, 200},
+		{"read token prunes", "POST", "/api/v1/storage/prune", `{"before":"1000"}`, ro, 403},
+		{"anonymous stats", "GET", "/api/v1/storage", "", &client{e: e, hc: http.DefaultClient}, 401},
+		{"prune future", "POST", "/api/v1/storage/prune", `{"before":"2999-01-01T00:00:00Z"}`, c, 400},
+		{"prune bad time", "POST", "/api/v1/storage/prune", `{"before":"last week"}`, c, 400},
+		{"prune unknown host", "POST", "/api/v1/storage/prune", `{"before":"1000","host_id":999}`, c, 404},
+		{"prune org", "POST", "/api/v1/storage/prune", `{"before":"1000"}`, c, 200},
+		{"export bad range", "GET", "/api/v1/hosts/" + itoa(id) + "/export.csv?from=5&to=1", "", c, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body := tt.c.do(t, tt.method, tt.path, tt.body); code != tt.want {
+				t.Errorf("got %d %v, want %d", code, body, tt.want)
+			}
+		})
+	}
+	if len(e.storage.deleted) != 1 || e.storage.deleted[0] != id {
+		t.Errorf("pruned hosts %v, want only [%d] of this org", e.storage.deleted, id)
+	}
+	resp, err := http.Get(e.srv.URL + "/api/v1/hosts/" + itoa(id) + "/export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("anonymous export: got %d, want 401", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/hosts/"+itoa(id)+"/export.csv", nil)
+	req.Header.Set("Authorization", "Bearer "+ro.bearer)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(string(csvBody), "timestamp_ms,series,value") || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Errorf("export: got %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), csvBody)
+	}
+}

@@ -187,40 +187,9 @@ func (a *API) hostSeries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	now := a.cfg.Now().UnixMilli()
-	sq := SeriesQuery{From: now - time.Hour.Milliseconds(), To: now}
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"from", &sq.From}, {"to", &sq.To}, {"step", &sq.Step}} {
-		if v := q.Get(p.name); v != "" {
-			t, ok := parseTime(v)
-			if !ok || t < 0 {
-				writeError(w, http.StatusBadRequest, p.name+" must be unix milliseconds or an RFC 3339 time", p.name)
-				return
-			}
-			*p.dst = t
-		}
-	}
-	if sq.To < sq.From {
-		writeError(w, http.StatusBadRequest, "to must not be before from", "to")
+	sq, ok := a.seriesQuery(w, r)
+	if !ok {
 		return
-	}
-	if sq.To-sq.From > maxRange.Milliseconds() {
-		writeError(w, http.StatusBadRequest, "range longer than 3 years", "from")
-		return
-	}
-	if names := q.Get("names"); names != "" {
-		for _, n := range strings.Split(names, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				if len(n) > 100 {
-					writeError(w, http.StatusBadRequest, "metric name longer than 100 characters", "names")
-					return
-				}
-				sq.Names = append(sq.Names, n)
-			}
-		}
 	}
 	res, err := a.cfg.Series.QuerySeries(r.Context(), h.ID, sq)
 	if err != nil {
@@ -273,4 +242,44 @@ func (s SeriesData) MarshalJSON() ([]byte, error) {
 func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s) // strings always marshal
 	return append(b, q...)
+}
+
+// seriesQuery parses from, to, step and names, answering 400 naming the bad parameter.
+func (a *API) seriesQuery(w http.ResponseWriter, r *http.Request) (SeriesQuery, bool) {
+	q := r.URL.Query()
+	now := a.cfg.Now().UnixMilli()
+	sq := SeriesQuery{From: now - time.Hour.Milliseconds(), To: now}
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"from", &sq.From}, {"to", &sq.To}, {"step", &sq.Step}} {
+		if v := q.Get(p.name); v != "" {
+			t, ok := parseTime(v)
+			if !ok || t < 0 {
+				writeError(w, http.StatusBadRequest, p.name+" must be unix milliseconds or an RFC 3339 time", p.name)
+				return sq, false
+			}
+			*p.dst = t
+		}
+	}
+	if sq.To < sq.From {
+		writeError(w, http.StatusBadRequest, "to must not be before from", "to")
+		return sq, false
+	}
+	if sq.To-sq.From > maxRange.Milliseconds() {
+		writeError(w, http.StatusBadRequest, "range longer than 3 years", "from")
+		return sq, false
+	}
+	if names := q.Get("names"); names != "" {
+		for _, n := range strings.Split(names, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				if len(n) > 100 {
+					writeError(w, http.StatusBadRequest, "metric name longer than 100 characters", "names")
+					return sq, false
+				}
+				sq.Names = append(sq.Names, n)
+			}
+		}
+	}
+	return sq, true
 }

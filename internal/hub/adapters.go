@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"time"
 
@@ -150,3 +151,28 @@ func metricUnits() map[string]string {
 }
 
 var _ = math.NaN
+
+// storageAdapter gives the API the series store's administrative side.
+type storageAdapter struct{ store *series.Store }
+
+var _ api.Storage = storageAdapter{}
+
+func (a storageAdapter) ExportCSV(ctx context.Context, w io.Writer, hostID int64, q api.SeriesQuery) error {
+	return a.store.WriteCSV(ctx, w, series.Query{HostID: hostID, Names: q.Names, From: q.From, To: q.To, Step: q.Step})
+}
+
+func (a storageAdapter) HostUsage(ctx context.Context) (map[int64]api.Usage, error) {
+	st, err := a.store.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]api.Usage, len(st.PerHost))
+	for _, h := range st.PerHost {
+		out[h.HostID] = api.Usage{Samples: h.Samples, Bytes: h.Bytes}
+	}
+	return out, nil
+}
+
+func (a storageAdapter) DeleteBefore(ctx context.Context, hostID int64, before time.Time) error {
+	return a.store.DeleteBefore(ctx, hostID, before)
+}
