@@ -41,7 +41,9 @@ var options = []option{
 	{"token", "VIGIL_TOKEN", "", "agent token (vgh_…) from 'Add server' or 'vigil host add'"},
 	{"token-file", "VIGIL_TOKEN_FILE", "", "file holding the agent token (keeps it out of the process list)"},
 	{"interval", "VIGIL_INTERVAL", "10s", "collection interval, 1s … 10m (1s while someone watches live)"},
-	{"spool-dir", "VIGIL_SPOOL_DIR", "", "directory for pending snapshots (reserved; pending snapshots are kept in memory)"},
+	{"spool-dir", "VIGIL_SPOOL_DIR", "", "directory keeping snapshots until the hub acknowledges them (default /var/lib/vigil-agent, or ~/.local/state/vigil-agent when that is not writable; \"-\" = memory only)"},
+	{"spool-max-bytes", "VIGIL_SPOOL_MAX_BYTES", "67108864", "spool size limit in bytes; the oldest snapshots are dropped beyond it"},
+	{"spool-max-age", "VIGIL_SPOOL_MAX_AGE", "168h", "snapshots older than this are dropped from the spool"},
 	{"max-pending", "VIGIL_MAX_PENDING", "8640", "snapshots kept while the hub is unreachable (oldest dropped first)"},
 	{"root", "VIGIL_ROOT", "/", "filesystem root to read /proc and /sys under (e.g. /host in a container)"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
@@ -164,6 +166,20 @@ func readConfig(path string) (map[string]string, error) {
 
 func configFrom(vals map[string]string) (agent.Config, error) {
 	cfg := agent.Config{Root: vals["root"], CAFile: vals["ca-file"], Fingerprint: vals["hub-fingerprint"], SpoolDir: vals["spool-dir"], Version: version}
+	switch cfg.SpoolDir {
+	case "":
+		cfg.SpoolDir = defaultSpoolDir()
+	case "-":
+		cfg.SpoolDir = ""
+	}
+	if _, err := fmt.Sscan(vals["spool-max-bytes"], &cfg.SpoolMaxBytes); err != nil || cfg.SpoolMaxBytes < 1<<20 {
+		return cfg, fmt.Errorf("--spool-max-bytes %q: want a number of bytes, at least 1048576", vals["spool-max-bytes"])
+	}
+	age, err := time.ParseDuration(vals["spool-max-age"])
+	if err != nil || age < time.Minute {
+		return cfg, fmt.Errorf("--spool-max-age %q: want a duration of at least 1m", vals["spool-max-age"])
+	}
+	cfg.SpoolMaxAge = age
 	for _, h := range strings.Split(vals["hub"], ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			cfg.Hubs = append(cfg.Hubs, h)
@@ -186,4 +202,25 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 		return cfg, fmt.Errorf("--max-pending %q: want a number", vals["max-pending"])
 	}
 	return cfg, nil
+}
+
+// defaultSpoolDir prefers the system location the systemd unit grants; an agent run by hand as an
+// ordinary user falls back to its own state directory.
+func defaultSpoolDir() string {
+	if dir := os.Getenv("STATE_DIRECTORY"); dir != "" { // set by systemd's StateDirectory=
+		return dir
+	}
+	const system = "/var/lib/vigil-agent"
+	if err := os.MkdirAll(system, 0o700); err == nil {
+		if f, err := os.CreateTemp(system, ".probe"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return system
+		}
+	}
+	if state := os.Getenv("XDG_STATE_HOME"); state != "" {
+		return state + "/vigil-agent"
+	}
+	home, _ := os.UserHomeDir()
+	return home + "/.local/state/vigil-agent"
 }

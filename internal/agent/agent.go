@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/agent/spool"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
@@ -34,7 +35,11 @@ type Config struct {
 	Hubs     []string      // hub base URLs, tried in order
 	Token    string        // agent token
 	Interval time.Duration // normal collection interval (default 10 s)
-	SpoolDir string        // reserved for the on-disk spool
+	// SpoolDir holds snapshots until the hub acknowledges them, across agent restarts; ""
+	// keeps them in memory only.
+	SpoolDir      string
+	SpoolMaxBytes int64         // default 64 MiB
+	SpoolMaxAge   time.Duration // default 7 days
 	// MaxPending bounds snapshots kept in memory while the hub is away (default 8640: a day at
 	// 10 s). The oldest are dropped first.
 	MaxPending  int
@@ -57,6 +62,9 @@ type Agent struct {
 	comp  *wire.Compressor
 	live  chan bool // commands from the connection to the scheduler
 	seq   uint64
+	spool *spool.Spool // nil without a spool directory
+
+	spoolErrAt time.Time // last time a spool write failure was logged
 }
 
 // New validates the configuration and builds the agent.
@@ -99,14 +107,45 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 		hubs[i] = wsURL(h)
 	}
 	cfg.Hubs = hubs
-	return &Agent{
+	a := &Agent{
 		cfg: cfg, log: logger.With("component", "agent"), src: src, reg: newRegistry(),
 		queue: newQueue(cfg.MaxPending),
 		http:  &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}},
 		comp:  comp, live: make(chan bool, 4),
 		// Sequence numbers start at the clock so that a restarted agent never reuses one.
 		seq: uint64(cfg.Now().UnixMilli()),
-	}, nil
+	}
+	if cfg.SpoolDir != "" {
+		if err := a.openSpool(); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// openSpool recovers what an earlier run left unacknowledged: the series dictionary (so IDs
+// stay the same) and the snapshots, which are queued as backlog.
+func (a *Agent) openSpool() error {
+	sp, err := spool.Open(a.cfg.SpoolDir, spool.Options{MaxBytes: a.cfg.SpoolMaxBytes, MaxAge: a.cfg.SpoolMaxAge})
+	if err != nil {
+		return fmt.Errorf("open spool %s: %w", a.cfg.SpoolDir, err)
+	}
+	a.spool = sp
+	a.reg.load(sp.Keys())
+	a.reg.persist = sp.AddKeys
+	recs := sp.Recovered()
+	for _, r := range recs {
+		s := wire.Snapshot{Seq: r.Seq, TimeMs: r.TimeMs, Values: make([]wire.Value, len(r.Values))}
+		for i, v := range r.Values {
+			s.Values[i] = wire.Value{ID: v.ID, V: v.V}
+		}
+		a.queue.push(s)
+		a.seq = max(a.seq, r.Seq)
+	}
+	if len(recs) > 0 {
+		a.log.Info("recovered unacknowledged snapshots from the spool", "snapshots", len(recs), "dir", a.cfg.SpoolDir)
+	}
+	return nil
 }
 
 // wsURL maps http(s) hub URLs to ws(s) and appends the agent endpoint.
@@ -164,6 +203,9 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 func (a *Agent) Run(ctx context.Context) error {
 	facts, _ := json.Marshal(a.src.Facts())
 	a.log.Info("agent starting", "hubs", a.cfg.Hubs, "interval", a.cfg.Interval, "version", a.cfg.Version)
+	if a.spool != nil {
+		defer a.spool.Close()
+	}
 	go a.schedule(ctx)
 	backoff := time.Second
 	for i := 0; ; i++ {
@@ -229,5 +271,31 @@ func (a *Agent) collectOnce() {
 		a.log.Debug("some collectors failed", "err", err)
 	}
 	a.seq++
-	a.queue.push(a.reg.snapshot(a.seq, now.UnixMilli(), samples))
+	snap := a.reg.snapshot(a.seq, now.UnixMilli(), samples)
+	if a.spool != nil {
+		rec := spool.Record{Seq: snap.Seq, TimeMs: snap.TimeMs, Values: make([]spool.Value, len(snap.Values))}
+		for i, v := range snap.Values {
+			rec.Values[i] = spool.Value{ID: v.ID, V: v.V}
+		}
+		// The snapshot is spooled before it can be sent. If the disk fails it still goes out
+		// from memory; only a restart during the failure would lose it.
+		if err := a.spool.Append(rec); err != nil && now.Sub(a.spoolErrAt) > time.Minute {
+			a.spoolErrAt = now
+			a.log.Error("writing to the spool failed; keeping snapshots in memory only", "err", err)
+		}
+		if d := a.spool.TakeDropped(); d > 0 {
+			a.log.Warn("spool full or too old: dropped the oldest unacknowledged snapshots", "dropped", d)
+		}
+	}
+	a.queue.push(snap)
+}
+
+// ack forgets acknowledged snapshots in memory and on disk.
+func (a *Agent) ack(ranges []wire.SeqRange) {
+	a.queue.ack(ranges)
+	if a.spool != nil {
+		for _, r := range ranges {
+			a.spool.Ack(r.From, r.To)
+		}
+	}
 }

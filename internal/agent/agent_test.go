@@ -99,7 +99,7 @@ func (h *hub) stop() {
 
 func (h *hub) stored(t *testing.T) []float64 {
 	t.Helper()
-	res, err := h.store.Query(context.Background(), series.Query{HostID: 1, Names: []string{"cpu.used_pct"}, From: h.since.UnixMilli(), To: time.Now().Add(2 * time.Second).UnixMilli(), Step: 1000, MaxPoints: 100000})
+	res, err := h.store.Query(context.Background(), series.Query{HostID: 1, Names: []string{"cpu.used_pct"}, From: h.since.UnixMilli(), To: time.Now().Add(2 * time.Second).UnixMilli(), Step: 1, MaxPoints: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +168,48 @@ func TestBacklogAfterHubOutage(t *testing.T) {
 			t.Fatalf("stored values %v: position %d is %v, want %d (gap or duplicate)", got, i, v, i+1)
 		}
 	}
+}
+
+// TestBacklogSurvivesAgentRestart collects while no hub is reachable, stops the agent, and
+// expects a new agent on the same spool to deliver those snapshots once a hub is up.
+func TestBacklogSurvivesAgentRestart(t *testing.T) {
+	spoolDir := t.TempDir()
+	src := &counter{}
+	run := func(hubAddr string, until func() bool) {
+		a, err := New(Config{Hubs: []string{"http://" + hubAddr}, Token: "vgh_good", Interval: time.Second, Source: src, SpoolDir: spoolDir}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.Run(ctx); close(done) }()
+		waitUntil(t, "the agent has done its part", until)
+		cancel()
+		<-done
+	}
+	// No hub listens on this address: a listener that is closed right away reserves a free port.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	run(addr, func() bool { src.mu.Lock(); defer src.mu.Unlock(); return src.n >= 3 })
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "h.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	store, err := series.Open(context.Background(), db, "sqlite", series.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	h := &hub{addr: addr, store: store, since: time.Now().Add(-time.Minute)}
+	h.start(t)
+	defer h.stop()
+	run(addr, func() bool {
+		got := h.stored(t)
+		return len(got) >= 3 && got[0] == 1 && got[1] == 2 && got[2] == 3
+	})
 }
 
 func TestRejectsBadConfig(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/agent/spool"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
@@ -17,6 +18,28 @@ type registry struct {
 	series []wire.Series
 	ids    map[[2]string]uint32
 	info   map[string]collect.Metric
+	// persist records new series (the spool's dictionary) before they are used; nil = none.
+	persist func([]spool.Key) (uint32, error)
+}
+
+// load restores series numbered by an earlier run.
+func (r *registry) load(keys []spool.Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, k := range keys {
+		r.add(k.Name, k.Label)
+	}
+}
+
+func (r *registry) add(name, label string) uint32 {
+	m, known := r.info[name]
+	if !known {
+		m = collect.Metric{Name: name, Scale: 2}
+	}
+	id := uint32(len(r.series))
+	r.series = append(r.series, wire.Series{ID: id, Name: name, Label: label, Unit: m.Unit, Scale: uint8(min(max(m.Scale, 0), wire.MaxScale))})
+	r.ids[[2]string{name, label}] = id
+	return id
 }
 
 func newRegistry() *registry {
@@ -38,16 +61,15 @@ func (r *registry) snapshot(seq uint64, timeMs int64, samples []collect.Sample) 
 		key := [2]string{smp.Name, smp.Label}
 		id, ok := r.ids[key]
 		if !ok {
-			if len(r.series) >= wire.MaxSeries || len(smp.Name) > wire.MaxStringBytes || len(smp.Label) > wire.MaxStringBytes {
+			if len(r.series) >= wire.MaxSeries || len(smp.Name) > wire.MaxStringBytes || len(smp.Label) > wire.MaxStringBytes || smp.Name == "" {
 				continue
 			}
-			m, known := r.info[smp.Name]
-			if !known {
-				m = collect.Metric{Name: smp.Name, Scale: 2}
+			if r.persist != nil {
+				if _, err := r.persist([]spool.Key{{Name: smp.Name, Label: smp.Label}}); err != nil {
+					continue // a series the spool cannot name would be unreadable after a restart
+				}
 			}
-			id = uint32(len(r.series))
-			r.series = append(r.series, wire.Series{ID: id, Name: smp.Name, Label: smp.Label, Unit: m.Unit, Scale: uint8(m.Scale)})
-			r.ids[key] = id
+			id = r.add(smp.Name, smp.Label)
 		}
 		if seen[id] {
 			continue

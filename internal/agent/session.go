@@ -134,7 +134,7 @@ func (a *Agent) session(ctx context.Context, hub string, facts []byte) error {
 		case err := <-readErr:
 			return err
 		case ranges := <-acks:
-			a.queue.ack(ranges)
+			a.ack(ranges)
 			for last := range inFlight {
 				for _, r := range ranges {
 					if last >= r.From && last <= r.To {
