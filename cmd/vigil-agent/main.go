@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent"
+	"github.com/vigil-mon/vigil/internal/agent/collect"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -46,6 +47,9 @@ var options = []option{
 	{"spool-max-age", "VIGIL_SPOOL_MAX_AGE", "168h", "snapshots older than this are dropped from the spool"},
 	{"max-pending", "VIGIL_MAX_PENDING", "8640", "snapshots kept while the hub is unreachable (oldest dropped first)"},
 	{"root", "VIGIL_ROOT", "/", "filesystem root to read /proc and /sys under (e.g. /host in a container)"},
+	{"exclude-fs-types", "VIGIL_EXCLUDE_FS_TYPES", "", "comma-separated filesystem types to leave out, besides pseudo filesystems (e.g. nfs,cifs)"},
+	{"exclude-mounts", "VIGIL_EXCLUDE_MOUNTS", "", "comma-separated glob patterns of mount points to leave out (e.g. /snap/*,/var/lib/docker/*)"},
+	{"include-virtual-net", "VIGIL_INCLUDE_VIRTUAL_NET", "false", "also report interfaces without a device (lo, veth, bridges, bonds)"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -91,6 +95,9 @@ func resolve(args []string, env func(string) (string, bool), stderr io.Writer) (
 	flags := map[string]*string{}
 	for _, o := range options {
 		usage := o.usage + " [" + o.env + "]"
+		if o.def != "" {
+			usage += " (default " + o.def + ")"
+		}
 		flags[o.name] = fs.String(o.name, "", usage)
 	}
 	configFile := fs.String("config", "", "config file of key = value lines [VIGIL_CONFIG]")
@@ -185,6 +192,14 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 			cfg.Hubs = append(cfg.Hubs, h)
 		}
 	}
+	cfg.Collect = collect.Config{Root: cfg.Root, ExcludeFSTypes: list(vals["exclude-fs-types"]), ExcludeMounts: list(vals["exclude-mounts"])}
+	switch vals["include-virtual-net"] {
+	case "true", "1", "yes":
+		cfg.Collect.IncludeVirtualNet = true
+	case "false", "0", "no", "":
+	default:
+		return cfg, fmt.Errorf("--include-virtual-net %q: want true or false", vals["include-virtual-net"])
+	}
 	cfg.Token = vals["token"]
 	if p := vals["token-file"]; p != "" && cfg.Token == "" {
 		b, err := os.ReadFile(p)
@@ -202,6 +217,16 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 		return cfg, fmt.Errorf("--max-pending %q: want a number", vals["max-pending"])
 	}
 	return cfg, nil
+}
+
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // defaultSpoolDir prefers the system location the systemd unit grants; an agent run by hand as an

@@ -43,9 +43,10 @@ type Config struct {
 	// MaxPending bounds snapshots kept in memory while the hub is away (default 8640: a day at
 	// 10 s). The oldest are dropped first.
 	MaxPending  int
-	Root        string // filesystem root for collectors
-	CAFile      string // extra CA certificates for the hub
-	Fingerprint string // pinned SHA-256 of the hub's leaf certificate (hex, colons allowed)
+	Root        string         // filesystem root for collectors
+	Collect     collect.Config // collector options; Root above wins when set
+	CAFile      string         // extra CA certificates for the hub
+	Fingerprint string         // pinned SHA-256 of the hub's leaf certificate (hex, colons allowed)
 	Version     string
 	Source      Source           // nil = collect.New(Config{Root: Root})
 	Now         func() time.Time // nil = time.Now
@@ -92,7 +93,11 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	}
 	src := cfg.Source
 	if src == nil {
-		src = collect.New(collect.Config{Root: cfg.Root})
+		cc := cfg.Collect
+		if cfg.Root != "" {
+			cc.Root = cfg.Root
+		}
+		src = collect.New(cc)
 	}
 	tlsCfg, err := tlsConfig(cfg)
 	if err != nil {
