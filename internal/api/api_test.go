@@ -126,6 +126,9 @@ func (c *client) do(t *testing.T, method, path, body string) (int, map[string]an
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
+	if resp.StatusCode >= 500 {
+		t.Errorf("%s %s: got server error %d: %s", method, path, resp.StatusCode, raw)
+	}
 	if resp.StatusCode >= 400 && (out == nil || out["error"] == nil) {
 		t.Errorf("%s %s: status %d without a JSON error: %s", method, path, resp.StatusCode, raw)
 	}

@@ -68,6 +68,20 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
+	// Below admin, people may revoke only their own tokens.
+	if !p.Allows(meta.RoleAdmin) {
+		toks, err := a.cfg.Meta.ListAPITokens(r.Context(), p.OrgID)
+		if err != nil {
+			a.internal(w, r, "list tokens", err)
+			return
+		}
+		for _, t := range toks {
+			if t.ID == id && t.UserID != p.UserID {
+				writeError(w, http.StatusForbidden, "only admins may revoke other people's tokens", "id")
+				return
+			}
+		}
+	}
 	err := a.cfg.Meta.RevokeAPIToken(r.Context(), p.OrgID, id)
 	if errors.Is(err, meta.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no token with id "+strconv.FormatInt(id, 10), "id")

@@ -200,3 +200,31 @@ func (d *DB) DeleteSession(ctx context.Context, secret string) error {
 	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE hash = ?`), Hash(secret))
 	return err
 }
+
+// CreateUser creates a user without an organization; AddMember gives them one.
+func (d *DB) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
+	u := User{Email: email}
+	err := d.db.QueryRowContext(ctx, d.q(`INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id`), email, passwordHash, d.ms()).Scan(&u.ID)
+	if isUnique(err) {
+		return User{}, fmt.Errorf("user %s: %w", email, ErrConflict)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %s: %w", email, err)
+	}
+	return u, nil
+}
+
+// AddMember gives a user a role in an organization, or changes it.
+func (d *DB) AddMember(ctx context.Context, orgID, userID int64, role string) error {
+	switch role {
+	case RoleOwner, RoleAdmin, RoleEditor, RoleViewer:
+	default:
+		return fmt.Errorf("unknown role %q", role)
+	}
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO memberships (user_id, org_id, role) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, org_id) DO UPDATE SET role = excluded.role`), userID, orgID, role)
+	if err != nil {
+		return fmt.Errorf("add user %d to org %d as %s: %w", userID, orgID, role, err)
+	}
+	return nil
+}
