@@ -409,3 +409,43 @@ func TestStorageRoutes(t *testing.T) {
 		t.Errorf("export: got %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), csvBody)
 	}
 }
+
+func TestPasswordChangeAndAudit(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	other := e.browser(t) // a second session of the same user, e.g. a stolen cookie
+	if code, _ := other.do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"`+pw+`"}`); code != 200 {
+		t.Fatalf("second login: got %d", code)
+	}
+	c.do(t, "POST", "/api/v1/hosts", `{"name":"web-1"}`)
+	if code, _ := c.do(t, "POST", "/api/v1/me/password", `{"current":"wrong wrong wrong","new":"another good password"}`); code != 403 {
+		t.Errorf("wrong current password: got %d, want 403", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/me/password", `{"current":"`+pw+`","new":"short"}`); code != 400 {
+		t.Errorf("short new password: got %d, want 400", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/me/password", `{"current":"`+pw+`","new":"another good password"}`); code != 204 {
+		t.Fatalf("change password: got %d, want 204", code)
+	}
+	if code, _ := other.do(t, "GET", "/api/v1/me", ""); code != 401 {
+		t.Errorf("other session after password change: got %d, want 401", code)
+	}
+	if code, _ := c.do(t, "GET", "/api/v1/me", ""); code != 200 {
+		t.Errorf("this browser after password change: got %d, want 200 (signed in again)", code)
+	}
+	if code, _ := e.browser(t).do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"`+pw+`"}`); code != 401 {
+		t.Errorf("old password: got %d, want 401", code)
+	}
+	code, body := c.do(t, "GET", "/api/v1/audit", "")
+	if code != 200 {
+		t.Fatalf("audit log: got %d", code)
+	}
+	var actions []string
+	for _, e := range body["entries"].([]any) {
+		actions = append(actions, e.(map[string]any)["action"].(string))
+	}
+	want := []string{"login.failed", "password.change", "host.create", "login", "setup.complete"}
+	if !slices.Equal(actions, want) {
+		t.Errorf("got audit actions %v, want %v (newest first)", actions, want)
+	}
+}

@@ -82,6 +82,7 @@ func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("host created", "host", name, "host_id", h.ID, "by", p.Email)
+	a.audit(r, "host.create", name, "host id "+strconv.FormatInt(h.ID, 10))
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"host": a.hostView(h), "token": token,
 		"command": AgentCommand(a.cfg.PublicURL, token),
@@ -146,6 +147,7 @@ func (a *API) deleteHost(w http.ResponseWriter, r *http.Request) {
 	}
 	p, _ := auth.FromContext(r.Context())
 	a.log.Info("host deleted", "host", h.Name, "host_id", h.ID, "by", p.Email)
+	a.audit(r, "host.delete", h.Name, "host id "+strconv.FormatInt(h.ID, 10))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -166,6 +168,7 @@ func (a *API) rotateHostToken(w http.ResponseWriter, r *http.Request) {
 	}
 	p, _ := auth.FromContext(r.Context())
 	a.log.Info("agent token rotated; old token revoked", "host", h.Name, "host_id", h.ID, "by", p.Email)
+	a.audit(r, "host.token_rotate", h.Name, "old agent token revoked")
 	writeJSON(w, http.StatusOK, map[string]any{"host": a.hostView(h), "token": token, "command": AgentCommand(a.cfg.PublicURL, token)})
 }
 

@@ -17,6 +17,7 @@ const (
 	viewer               // any signed-in member
 	editor
 	admin
+	owner
 )
 
 type route struct {
@@ -38,6 +39,8 @@ func (a *API) routes() []route {
 		{"POST /api/v1/auth/login", public, a.login},
 		{"POST /api/v1/auth/logout", viewer, a.logout},
 		{"GET /api/v1/me", viewer, a.me},
+		{"POST /api/v1/me/password", viewer, a.changePassword},
+		{"GET /api/v1/audit", owner, a.listAudit},
 		{"GET /api/v1/hosts", viewer, a.listHosts},
 		{"POST /api/v1/hosts", editor, a.createHost},
 		{"GET /api/v1/hosts/{id}", viewer, a.getHost},
@@ -56,7 +59,7 @@ func (a *API) routes() []route {
 	}
 }
 
-var roleFor = map[access]string{viewer: meta.RoleViewer, editor: meta.RoleEditor, admin: meta.RoleAdmin}
+var roleFor = map[access]string{viewer: meta.RoleViewer, editor: meta.RoleEditor, admin: meta.RoleAdmin, owner: meta.RoleOwner}
 
 // guard authenticates and authorizes before the handler runs.
 func (a *API) guard(rt route) http.Handler {

@@ -76,6 +76,7 @@ func (a *API) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("first owner created", "email", email, "org", o.Name)
+	a.auditAs(r, o.ID, u.ID, email, "setup.complete", email, "first owner of "+o.Name)
 	if a.startSession(w, r, u.ID, o.ID) {
 		writeJSON(w, http.StatusCreated, map[string]any{"user": u})
 	}
@@ -113,6 +114,11 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		a.limiter.Fail(keys...)
 		a.log.Warn("failed login", "email", email, "remote", clientIP(r))
+		if err == nil { // record failures against known accounts in their organization's log
+			if o, _, err := a.cfg.Meta.PrimaryMembership(r.Context(), u.ID); err == nil {
+				a.auditAs(r, o.ID, u.ID, email, "login.failed", email, "wrong password")
+			}
+		}
 		writeError(w, http.StatusUnauthorized, "wrong email or password", "")
 		return
 	}
@@ -122,6 +128,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.startSession(w, r, u.ID, o.ID) {
+		a.auditAs(r, o.ID, u.ID, email, "login", email, "")
 		writeJSON(w, http.StatusOK, map[string]any{"user": u})
 	}
 }
@@ -148,6 +155,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	a.audit(r, "logout", p.Email, "")
 	for _, name := range []string{auth.SessionCookie, auth.CSRFCookie} {
 		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
 	}

@@ -137,5 +137,6 @@ func (a *API) pruneStorage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.log.Info("deleted old series data", "before", before.UTC().Format(time.RFC3339), "hosts", len(ids), "by", p.Email)
+	a.audit(r, "storage.prune", strconv.Itoa(len(ids))+" hosts", "data before "+before.UTC().Format(time.RFC3339))
 	writeJSON(w, http.StatusOK, map[string]any{"hosts": len(ids), "before": before.UTC()})
 }

@@ -59,6 +59,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("API token created", "token_id", tok.ID, "name", tok.Name, "scope", tok.Scope, "by", p.Email)
+	a.audit(r, "token.create", tok.Name, "scope "+tok.Scope+", prefix "+tok.Prefix)
 	writeJSON(w, http.StatusCreated, map[string]any{"token": tok, "secret": secret})
 }
 
@@ -92,5 +93,6 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.log.Info("API token revoked", "token_id", id, "by", p.Email)
+	a.audit(r, "token.revoke", strconv.FormatInt(id, 10), "")
 	w.WriteHeader(http.StatusNoContent)
 }

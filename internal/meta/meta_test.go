@@ -136,6 +136,25 @@ func TestConformance(t *testing.T) {
 			if _, err := d.GetHost(ctx, o.ID+1, h.ID); !errors.Is(err, ErrNotFound) {
 				t.Errorf("another org's host: got %v, want ErrNotFound", err)
 			}
+			if err := d.Audit(ctx, AuditEntry{OrgID: o.ID, UserID: u.ID, Actor: "a@b.c", Action: "host.delete", Target: "web-1", Remote: "127.0.0.1"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Audit(ctx, AuditEntry{Actor: "x@y.z", Action: "login.failed", Remote: "10.0.0.9"}); err != nil {
+				t.Fatal(err)
+			}
+			if log, err := d.ListAudit(ctx, o.ID, 10, 0); err != nil || len(log) != 1 || log[0].Action != "host.delete" {
+				t.Errorf("got audit log %+v %v, want the org's one entry", log, err)
+			}
+			s2, _, _ := d.CreateSession(ctx, u.ID, o.ID, time.Hour)
+			if err := d.SetPassword(ctx, u.ID, "newhash"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.SessionBySecret(ctx, s2); !errors.Is(err, ErrNotFound) {
+				t.Errorf("session after password change: got %v, want ErrNotFound", err)
+			}
+			if _, h, _ := d.UserByEmail(ctx, "a@b.c"); h != "newhash" {
+				t.Errorf("got hash %q, want newhash", h)
+			}
 			if err := d.DeleteHost(ctx, o.ID, h.ID); err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,9 @@ var migrations = []string{
 	   token_hash TEXT NOT NULL UNIQUE, facts TEXT NOT NULL DEFAULT '{}', agent_version TEXT NOT NULL DEFAULT '',
 	   created_at BIGINT NOT NULL, last_seen BIGINT, UNIQUE (org_id, name));
 	 CREATE TABLE setup_tokens (hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL);`,
+	`CREATE TABLE audit_log (id SERIAL_PK, org_id BIGINT, user_id BIGINT, actor TEXT NOT NULL, action TEXT NOT NULL,
+	   target TEXT NOT NULL, detail TEXT NOT NULL, remote TEXT NOT NULL, created_at BIGINT NOT NULL);
+	 CREATE INDEX audit_log_org ON audit_log (org_id, id);`,
 }
 
 func (d *DB) migrate(ctx context.Context) error {
