@@ -139,19 +139,20 @@ func run(t *testing.T, stdin string, name string, args ...string) string {
 type hubEnv struct {
 	url, data, email, password, token string
 	hub                               *proc
+	client                            *http.Client
 }
 
 var (
-	urlRe    = regexp.MustCompile(`Vigil hub is running at (http://\S+)`)
+	urlRe    = regexp.MustCompile(`Vigil hub is running at (https?://\S+)`)
 	secretRe = regexp.MustCompile(`vgt_[A-Za-z0-9_\-]+`)
 	agentRe  = regexp.MustCompile(`vgh_[A-Za-z0-9_\-]+`)
 	hostIDRe = regexp.MustCompile(`(?i)host id:?\s*(\d+)`)
 )
 
-func startHub(t *testing.T) *hubEnv {
+func startHub(t *testing.T, extra ...string) *hubEnv {
 	t.Helper()
-	e := &hubEnv{data: t.TempDir(), email: "owner@example.com", password: "correct horse battery staple"}
-	e.hub = start(t, "vigil", "serve", "--data", e.data, "--listen", "127.0.0.1:0")
+	e := &hubEnv{data: t.TempDir(), email: "owner@example.com", password: "correct horse battery staple", client: http.DefaultClient}
+	e.hub = start(t, "vigil", append([]string{"serve", "--data", e.data, "--listen", "127.0.0.1:0"}, extra...)...)
 	e.url = e.hub.waitFor(t, urlRe, 20*time.Second)[1]
 	run(t, e.password+"\n", "vigil", "admin", "create", "--email", e.email, "--data", e.data)
 	out := run(t, "", "vigil", "token", "create", "--email", e.email, "--name", "e2e", "--scope", "write", "--data", e.data)
@@ -183,7 +184,7 @@ func (e *hubEnv) post(t *testing.T, path string, v any) int {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+e.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}
@@ -199,7 +200,7 @@ func (e *hubEnv) raw(t *testing.T, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, e.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+e.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -215,7 +216,7 @@ func (e *hubEnv) get(t *testing.T, path string, v any) int {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+e.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
