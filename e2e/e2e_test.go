@@ -167,3 +167,27 @@ func TestRevokedAgentTokenDisconnects(t *testing.T) {
 		}
 	}
 }
+
+// TestEnrollmentKey lets an agent register itself with an organization's enrollment key, then
+// restarts it: the second start reuses the saved token instead of spending the key again.
+func TestEnrollmentKey(t *testing.T) {
+	e := startHub(t)
+	var created struct {
+		Secret string `json:"secret"`
+	}
+	if code := e.postJSON(t, "/api/v1/enrollment-keys", `{"name":"fleet","max_uses":1,"expires_in_days":1}`, &created); code != 201 {
+		t.Fatalf("create enrollment key: got %d", code)
+	}
+	spool := t.TempDir()
+	agent := start(t, "vigil-agent", "--hub", e.url, "--enroll-key", created.Secret, "--name", "self-enrolled", "--spool-dir", spool, "--interval", "1s")
+	e.hub.waitFor(t, regexp.MustCompile(`agent connected.*host=self-enrolled`), 20*time.Second)
+	if err := agent.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	// The key allowed one use; a restart must not need it again.
+	again := start(t, "vigil-agent", "--hub", e.url, "--enroll-key", created.Secret, "--name", "self-enrolled", "--spool-dir", spool, "--interval", "1s")
+	again.waitFor(t, regexp.MustCompile(`connected to hub`), 20*time.Second)
+	if strings.Contains(again.output(), "refused enrollment") {
+		t.Errorf("restarted agent tried to enroll again:\n%s", again.output())
+	}
+}

@@ -195,6 +195,21 @@ func (e *hubEnv) post(t *testing.T, path string, v any) int {
 	return resp.StatusCode
 }
 
+// postJSON posts a JSON body with the bearer token and decodes the answer into v.
+func (e *hubEnv) postJSON(t *testing.T, path, body string, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	_ = json.NewDecoder(resp.Body).Decode(v)
+	return resp.StatusCode
+}
+
 // raw calls the REST API with the bearer token and returns the body as text.
 func (e *hubEnv) raw(t *testing.T, path string) (int, string) {
 	t.Helper()

@@ -40,7 +40,9 @@ type option struct {
 var options = []option{
 	{"hub", "VIGIL_HUB", "", "hub URL(s), comma-separated; the agent fails over between them"},
 	{"token", "VIGIL_TOKEN", "", "agent token (vgh_…) from 'Add server' or 'vigil host add'"},
-	{"token-file", "VIGIL_TOKEN_FILE", "", "file holding the agent token (keeps it out of the process list)"},
+	{"token-file", "VIGIL_TOKEN_FILE", "", "file holding the agent token (keeps it out of the process list); with --enroll-key, where the token it gets is saved"},
+	{"enroll-key", "VIGIL_ENROLL_KEY", "", "enrollment key (vge_…): without a token, register this host once and save its own token"},
+	{"name", "VIGIL_NAME", "", "host name to enroll as (default: the hostname)"},
 	{"interval", "VIGIL_INTERVAL", "10s", "collection interval, 1s … 10m (1s while someone watches live)"},
 	{"spool-dir", "VIGIL_SPOOL_DIR", "", "directory keeping snapshots until the hub acknowledges them (default /var/lib/vigil-agent, or ~/.local/state/vigil-agent when that is not writable; \"-\" = memory only)"},
 	{"spool-max-bytes", "VIGIL_SPOOL_MAX_BYTES", "67108864", "spool size limit in bytes; the oldest snapshots are dropped beyond it"},
@@ -200,13 +202,17 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 	default:
 		return cfg, fmt.Errorf("--include-virtual-net %q: want true or false", vals["include-virtual-net"])
 	}
-	cfg.Token = vals["token"]
+	cfg.Token, cfg.EnrollKey, cfg.Name = vals["token"], vals["enroll-key"], vals["name"]
 	if p := vals["token-file"]; p != "" && cfg.Token == "" {
 		b, err := os.ReadFile(p)
-		if err != nil {
+		switch {
+		case err == nil:
+			cfg.Token = strings.TrimSpace(string(b))
+		case cfg.EnrollKey != "" && errors.Is(err, os.ErrNotExist):
+			cfg.TokenFile = p // enrollment will create it
+		default:
 			return cfg, fmt.Errorf("read token file: %w", err)
 		}
-		cfg.Token = strings.TrimSpace(string(b))
 	}
 	d, err := time.ParseDuration(vals["interval"])
 	if err != nil {

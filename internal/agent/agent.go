@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,9 +33,14 @@ type Source interface {
 
 // Config configures the runtime.
 type Config struct {
-	Hubs     []string      // hub base URLs, tried in order
-	Token    string        // agent token
-	Interval time.Duration // normal collection interval (default 10 s)
+	Hubs  []string // hub base URLs, tried in order
+	Token string   // agent token
+	// EnrollKey, used when Token is empty, registers this host once and keeps the token it gets
+	// in TokenFile (default: agent-token in SpoolDir).
+	EnrollKey string
+	TokenFile string
+	Name      string        // host name to enroll as; default the hostname
+	Interval  time.Duration // normal collection interval (default 10 s)
 	// SpoolDir holds snapshots until the hub acknowledges them, across agent restarts; ""
 	// keeps them in memory only.
 	SpoolDir      string
@@ -73,8 +79,14 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	if len(cfg.Hubs) == 0 {
 		return nil, errors.New("no hub URL: set --hub or VIGIL_HUB")
 	}
-	if cfg.Token == "" {
-		return nil, errors.New("no agent token: set --token, --token-file or VIGIL_TOKEN")
+	if cfg.Token == "" && cfg.EnrollKey == "" {
+		return nil, errors.New("no agent token: set --token, --token-file or VIGIL_TOKEN (or --enroll-key)")
+	}
+	if cfg.Token == "" && cfg.TokenFile == "" {
+		if cfg.SpoolDir == "" {
+			return nil, errors.New("--enroll-key needs a place to keep the token it gets: set --token-file or --spool-dir")
+		}
+		cfg.TokenFile = filepath.Join(cfg.SpoolDir, "agent-token")
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = 10 * time.Second
@@ -206,6 +218,12 @@ func tlsConfig(cfg Config) (*tls.Config, error) {
 
 // Run collects and streams until ctx ends.
 func (a *Agent) Run(ctx context.Context) error {
+	if err := a.enrollment(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	facts, _ := json.Marshal(a.src.Facts())
 	a.log.Info("agent starting", "hubs", a.cfg.Hubs, "interval", a.cfg.Interval, "version", a.cfg.Version)
 	if a.spool != nil {

@@ -449,3 +449,37 @@ func TestPasswordChangeAndAudit(t *testing.T) {
 		t.Errorf("got audit actions %v, want %v (newest first)", actions, want)
 	}
 }
+
+func TestEnrollment(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	code, body := c.do(t, "POST", "/api/v1/enrollment-keys", `{"name":"fleet","max_uses":1,"expires_in_days":7}`)
+	if code != 201 || !strings.HasPrefix(body["secret"].(string), "vge_") || !strings.Contains(body["command"].(string), "--enroll-key vge_") {
+		t.Fatalf("create key: got %d %v", code, body)
+	}
+	key := body["secret"].(string)
+	anon := &client{e: e, hc: http.DefaultClient}
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{"bad name", `{"key":"` + key + `","name":"<x>"}`, 400},
+		{"unknown key", `{"key":"vge_nope","name":"a"}`, 401},
+		{"enrolls", `{"key":"` + key + `","name":"auto-1"}`, 201},
+		{"used up", `{"key":"` + key + `","name":"auto-2"}`, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body := anon.do(t, "POST", "/api/v1/enroll", tt.body); code != tt.want {
+				t.Errorf("got %d %v, want %d", code, body, tt.want)
+			}
+		})
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/enrollment-keys", `{"name":"x","max_uses":0,"expires_in_days":7}`); code != 400 {
+		t.Errorf("max_uses 0: got %d, want 400", code)
+	}
+	_, hosts := c.do(t, "GET", "/api/v1/hosts", "")
+	if n := len(hosts["hosts"].([]any)); n != 1 {
+		t.Errorf("got %d hosts, want the one enrolled", n)
+	}
+}

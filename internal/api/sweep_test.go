@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -73,6 +74,7 @@ func TestAuthorizationSweep(t *testing.T) {
 	_ = other
 	theirs, _, _ := e.db.CreateHost(ctx, otherOrg.ID, "theirs")
 	theirToken, _, _ := e.db.CreateAPIToken(ctx, otherOrg.ID, other.ID, "theirs", meta.ScopeWrite, nil)
+	theirKey, _, _ := e.db.CreateEnrollmentKey(ctx, otherOrg.ID, "theirs", 5, time.Now().Add(time.Hour))
 	ownerUser, _, _ := e.db.UserByEmail(ctx, "owner@example.com")
 	ownersToken, _, _ := e.db.CreateAPIToken(ctx, org, ownerUser.ID, "owner's", meta.ScopeWrite, nil)
 	if code, _ := viewer.do(t, "DELETE", "/api/v1/tokens/"+itoa(ownersToken.ID), ""); code != 403 {
@@ -84,9 +86,10 @@ func TestAuthorizationSweep(t *testing.T) {
 
 	anon := &client{e: e, hc: http.DefaultClient}
 	bodyFor := map[string]string{
-		"/api/v1/hosts":         `{"name":"x"}`,
-		"/api/v1/tokens":        `{"name":"x","scope":"read"}`,
-		"/api/v1/storage/prune": `{"before":"1000"}`,
+		"/api/v1/hosts":           `{"name":"x"}`,
+		"/api/v1/tokens":          `{"name":"x","scope":"read"}`,
+		"/api/v1/storage/prune":   `{"before":"1000"}`,
+		"/api/v1/enrollment-keys": `{"name":"k","max_uses":1,"expires_in_days":1}`,
 	}
 	for _, r := range documentedRoutes(t) {
 		if r.path == "/api/agent" || r.path == "/api/v1/live" || r.path == "/metrics" {
@@ -109,6 +112,9 @@ func TestAuthorizationSweep(t *testing.T) {
 				foreign := strings.ReplaceAll(r.path, "{id}", itoa(theirs.ID))
 				if strings.HasPrefix(r.path, "/api/v1/tokens/") {
 					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirToken.ID))
+				}
+				if strings.HasPrefix(r.path, "/api/v1/enrollment-keys/") {
+					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirKey.ID))
 				}
 				if code, _ := owner.do(t, r.method, foreign, bodyFor[r.path]); code != 404 {
 					t.Errorf("with another organization's id: got %d, want 404", code)

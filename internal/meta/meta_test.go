@@ -155,6 +155,31 @@ func TestConformance(t *testing.T) {
 			if _, h, _ := d.UserByEmail(ctx, "a@b.c"); h != "newhash" {
 				t.Errorf("got hash %q, want newhash", h)
 			}
+			_, key, err := d.CreateEnrollmentKey(ctx, o.ID, "fleet", 2, now.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, tok, _, err := d.Enroll(ctx, key, "auto-1"); err != nil || tok == "" {
+				t.Errorf("enroll: got %v, want a token", err)
+			}
+			if _, _, _, err := d.Enroll(ctx, key, "auto-1"); !errors.Is(err, ErrConflict) {
+				t.Errorf("enroll a taken name: got %v, want ErrConflict", err)
+			}
+			d.Enroll(ctx, key, "auto-2")
+			if _, _, _, err := d.Enroll(ctx, key, "auto-3"); !errors.Is(err, ErrKeyExhausted) {
+				t.Errorf("enroll past the limit: got %v, want ErrKeyExhausted", err)
+			}
+			if _, _, _, err := d.Enroll(ctx, "vge_nope", "x"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("unknown key: got %v, want ErrNotFound", err)
+			}
+			_, key2, _ := d.CreateEnrollmentKey(ctx, o.ID, "short", 5, now.Add(time.Minute))
+			now = now.Add(2 * time.Minute)
+			if _, _, _, err := d.Enroll(ctx, key2, "late"); !errors.Is(err, ErrKeyExhausted) {
+				t.Errorf("expired key: got %v, want ErrKeyExhausted", err)
+			}
+			if keys, _ := d.ListEnrollmentKeys(ctx, o.ID); len(keys) != 2 || keys[0].Uses != 2 {
+				t.Errorf("got keys %+v, want two with the first used twice", keys)
+			}
 			if err := d.DeleteHost(ctx, o.ID, h.ID); err != nil {
 				t.Fatal(err)
 			}

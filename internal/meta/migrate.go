@@ -26,6 +26,9 @@ var migrations = []string{
 	`CREATE TABLE audit_log (id SERIAL_PK, org_id BIGINT, user_id BIGINT, actor TEXT NOT NULL, action TEXT NOT NULL,
 	   target TEXT NOT NULL, detail TEXT NOT NULL, remote TEXT NOT NULL, created_at BIGINT NOT NULL);
 	 CREATE INDEX audit_log_org ON audit_log (org_id, id);`,
+	`CREATE TABLE enrollment_keys (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, max_uses INTEGER NOT NULL,
+	   uses INTEGER NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
 }
 
 func (d *DB) migrate(ctx context.Context) error {
