@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
@@ -481,5 +482,93 @@ func TestEnrollment(t *testing.T) {
 	_, hosts := c.do(t, "GET", "/api/v1/hosts", "")
 	if n := len(hosts["hosts"].([]any)); n != 1 {
 		t.Errorf("got %d hosts, want the one enrolled", n)
+	}
+}
+
+// TestTeams invites an editor by link, lets a new user join, switches organizations, and guards
+// the last owner and the owner-only roles.
+func TestTeams(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	code, body := c.do(t, "POST", "/api/v1/invitations", `{"email":"ed@example.com","role":"editor"}`)
+	if code != 201 {
+		t.Fatalf("invite: got %d %v", code, body)
+	}
+	link := body["link"].(string)
+	token := link[strings.Index(link, "token=")+len("token="):]
+	ed := e.browser(t)
+	if code, body := ed.do(t, "GET", "/api/v1/invitation?token="+token, ""); code != 200 || body["account_exists"] != false {
+		t.Errorf("look at invitation: got %d %v", code, body)
+	}
+	if code, _ := ed.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+token+`","password":"short"}`); code != 400 {
+		t.Errorf("accept with a short password: got %d, want 400", code)
+	}
+	if code, body := ed.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+token+`","password":"`+pw+`"}`); code != 200 {
+		t.Fatalf("accept: got %d %v", code, body)
+	}
+	if code, body := ed.do(t, "GET", "/api/v1/me", ""); code != 200 || body["role"] != "editor" {
+		t.Errorf("new member: got %d %v, want editor", code, body)
+	}
+	if code, _ := ed.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+token+`","password":"`+pw+`"}`); code != 404 {
+		t.Errorf("reused invitation: got %d, want 404", code)
+	}
+	if code, _ := ed.do(t, "POST", "/api/v1/invitations", `{"email":"x@example.com","role":"viewer"}`); code != 403 {
+		t.Errorf("editor inviting: got %d, want 403", code)
+	}
+
+	_, members := c.do(t, "GET", "/api/v1/members", "")
+	var ownerID, edID string
+	for _, m := range members["members"].([]any) {
+		mm := m.(map[string]any)
+		if mm["role"] == "owner" {
+			ownerID = itoa(int64(mm["user_id"].(float64)))
+		} else {
+			edID = itoa(int64(mm["user_id"].(float64)))
+		}
+	}
+	if code, _ := c.do(t, "PATCH", "/api/v1/members/"+ownerID, `{"role":"viewer"}`); code != 409 {
+		t.Errorf("demoting the last owner: got %d, want 409", code)
+	}
+	if code, _ := c.do(t, "PATCH", "/api/v1/members/"+edID, `{"role":"admin"}`); code != 204 {
+		t.Errorf("promote to admin: got %d, want 204", code)
+	}
+	if code, _ := ed.do(t, "PATCH", "/api/v1/members/"+ownerID, `{"role":"viewer"}`); code != 403 {
+		t.Errorf("admin demoting an owner: got %d, want 403", code)
+	}
+
+	// The owner gets a second organization through an invitation and switches between the two.
+	ctx := context.Background()
+	hash, _ := auth.HashPassword(pw)
+	_, other, _ := e.db.CreateOwner(ctx, "boss@other.org", hash, "Other")
+	boss, _, _ := e.db.UserByEmail(ctx, "boss@other.org")
+	_, secret, _ := e.db.CreateInvitation(ctx, other.ID, boss.ID, "owner@example.com", "viewer", time.Hour)
+	if code, _ := c.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+secret+`","password":"wrong wrong wrong"}`); code != 401 {
+		t.Errorf("existing account, wrong password: got %d, want 401", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+secret+`","password":"`+pw+`"}`); code != 200 {
+		t.Fatalf("existing account joins: got %d", code)
+	}
+	_, orgs := c.do(t, "GET", "/api/v1/me/orgs", "")
+	if n := len(orgs["orgs"].([]any)); n != 2 {
+		t.Errorf("got %d organizations, want 2", n)
+	}
+	if code, body := c.do(t, "GET", "/api/v1/me", ""); code != 200 || body["org"].(map[string]any)["name"] != "Other" || body["role"] != "viewer" {
+		t.Errorf("after joining: got %v, want viewer in Other", body)
+	}
+	first, _ := e.db.FirstOrgID(ctx)
+	if code, _ := c.do(t, "POST", "/api/v1/auth/switch", `{"org_id":`+itoa(first)+`}`); code != 204 {
+		t.Errorf("switch back: got %d, want 204", code)
+	}
+	if _, body := c.do(t, "GET", "/api/v1/me", ""); body["role"] != "owner" {
+		t.Errorf("after switching back: got %v, want owner", body)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/auth/switch", `{"org_id":99999}`); code != 404 {
+		t.Errorf("switch to a foreign org: got %d, want 404", code)
+	}
+	if code, _ := c.do(t, "DELETE", "/api/v1/members/"+edID, ""); code != 204 {
+		t.Errorf("remove member: got %d, want 204", code)
+	}
+	if code, _ := ed.do(t, "GET", "/api/v1/me", ""); code != 401 {
+		t.Errorf("removed member's session: got %d, want 401", code)
 	}
 }

@@ -42,6 +42,7 @@ func documentedRoutes(t *testing.T) []documentedRoute {
 // viewerWrites are the writes a viewer may make: about themselves and their own read tokens.
 var viewerWrites = map[string]bool{
 	"/api/v1/auth/logout": true, "/api/v1/me/password": true, "/api/v1/tokens": true, "/api/v1/tokens/{id}": true,
+	"/api/v1/auth/switch": true,
 }
 
 // TestAuthorizationSweep drives every documented route: without credentials each non-public one
@@ -90,6 +91,9 @@ func TestAuthorizationSweep(t *testing.T) {
 		"/api/v1/tokens":          `{"name":"x","scope":"read"}`,
 		"/api/v1/storage/prune":   `{"before":"1000"}`,
 		"/api/v1/enrollment-keys": `{"name":"k","max_uses":1,"expires_in_days":1}`,
+		"/api/v1/members/{id}":    `{"role":"viewer"}`,
+		"/api/v1/invitations":     `{"email":"new@example.com","role":"viewer"}`,
+		"/api/v1/auth/switch":     `{"org_id":1}`,
 	}
 	for _, r := range documentedRoutes(t) {
 		if r.path == "/api/agent" || r.path == "/api/v1/live" || r.path == "/metrics" {
@@ -112,6 +116,9 @@ func TestAuthorizationSweep(t *testing.T) {
 				foreign := strings.ReplaceAll(r.path, "{id}", itoa(theirs.ID))
 				if strings.HasPrefix(r.path, "/api/v1/tokens/") {
 					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirToken.ID))
+				}
+				if strings.HasPrefix(r.path, "/api/v1/members/") {
+					foreign = strings.ReplaceAll(r.path, "{id}", itoa(other.ID))
 				}
 				if strings.HasPrefix(r.path, "/api/v1/enrollment-keys/") {
 					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirKey.ID))

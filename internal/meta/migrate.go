@@ -29,6 +29,9 @@ var migrations = []string{
 	`CREATE TABLE enrollment_keys (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
 	   hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, max_uses INTEGER NOT NULL,
 	   uses INTEGER NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
+	`CREATE TABLE invitations (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   hash TEXT NOT NULL UNIQUE, email TEXT NOT NULL, role TEXT NOT NULL, invited_by BIGINT NOT NULL,
+	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
 }
 
 func (d *DB) migrate(ctx context.Context) error {
