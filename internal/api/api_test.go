@@ -572,3 +572,53 @@ func TestTeams(t *testing.T) {
 		t.Errorf("removed member's session: got %d, want 401", code)
 	}
 }
+
+func TestTwoFactor(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	_, setup := c.do(t, "POST", "/api/v1/me/totp/setup", "")
+	secret := setup["secret"].(string)
+	if !strings.HasPrefix(setup["otpauth_url"].(string), "otpauth://totp/Vigil") {
+		t.Errorf("got otpauth URL %v", setup["otpauth_url"])
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/me/totp/enable", `{"code":"000000"}`); code != 400 {
+		t.Errorf("wrong confirmation code: got %d, want 400", code)
+	}
+	now := time.Now()
+	code1, _ := auth.TOTPCode(secret, auth.TOTPStep(now))
+	code, body := c.do(t, "POST", "/api/v1/me/totp/enable", `{"code":"`+code1+`"}`)
+	if code != 200 || len(body["recovery_codes"].([]any)) != 10 {
+		t.Fatalf("enable: got %d %v", code, body)
+	}
+	recovery := body["recovery_codes"].([]any)[0].(string)
+
+	login := func(extra string) (int, map[string]any) {
+		return e.browser(t).do(t, "POST", "/api/v1/auth/login", `{"email":"owner@example.com","password":"`+pw+`"`+extra+`}`)
+	}
+	if code, body := login(""); code != 401 || body["field"] != "totp" {
+		t.Errorf("password only: got %d %v, want 401 asking for totp", code, body)
+	}
+	// The code that enabled two-factor was used already; the next step's code is fresh.
+	if code, _ := login(`,"totp":"` + code1 + `"`); code != 401 {
+		t.Errorf("replayed code: got %d, want 401", code)
+	}
+	next, _ := auth.TOTPCode(secret, auth.TOTPStep(now)+1)
+	if code, _ := login(`,"totp":"` + next + `"`); code != 200 {
+		t.Errorf("fresh code: got %d, want 200", code)
+	}
+	if code, _ := login(`,"recovery_code":"` + strings.ToUpper(recovery) + `"`); code != 200 {
+		t.Errorf("recovery code: got %d, want 200", code)
+	}
+	if code, _ := login(`,"recovery_code":"` + recovery + `"`); code != 401 {
+		t.Errorf("used recovery code: got %d, want 401", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/me/totp/disable", `{"password":"wrong wrong wrong"}`); code != 403 {
+		t.Errorf("disable with a wrong password: got %d, want 403", code)
+	}
+	if code, _ := c.do(t, "POST", "/api/v1/me/totp/disable", `{"password":"`+pw+`"}`); code != 204 {
+		t.Errorf("disable: got %d, want 204", code)
+	}
+	if code, _ := login(""); code != 200 {
+		t.Errorf("password only after disabling: got %d, want 200", code)
+	}
+}

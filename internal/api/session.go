@@ -24,10 +24,12 @@ func (a *API) setupStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 type credentials struct {
-	Token    string `json:"token"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
-	Org      string `json:"org"`
+	Token        string `json:"token"`
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	Org          string `json:"org"`
+	TOTP         string `json:"totp"`
+	RecoveryCode string `json:"recovery_code"`
 }
 
 // validEmail normalises and checks an email address, answering 400 when it is not one.
@@ -125,6 +127,13 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	o, _, err := a.cfg.Meta.PrimaryMembership(r.Context(), u.ID)
 	if err != nil {
 		writeError(w, http.StatusForbidden, "your account belongs to no organization", "")
+		return
+	}
+	if !a.secondFactor(w, r, u.ID, c.TOTP, c.RecoveryCode) {
+		if c.TOTP != "" || c.RecoveryCode != "" {
+			a.limiter.Fail(keys...)
+			a.auditAs(r, o.ID, u.ID, email, "login.failed", email, "wrong two-factor code")
+		}
 		return
 	}
 	if a.startSession(w, r, u.ID, o.ID) {

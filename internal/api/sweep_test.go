@@ -42,7 +42,7 @@ func documentedRoutes(t *testing.T) []documentedRoute {
 // viewerWrites are the writes a viewer may make: about themselves and their own read tokens.
 var viewerWrites = map[string]bool{
 	"/api/v1/auth/logout": true, "/api/v1/me/password": true, "/api/v1/tokens": true, "/api/v1/tokens/{id}": true,
-	"/api/v1/auth/switch": true,
+	"/api/v1/auth/switch": true, "/api/v1/me/totp/setup": true, "/api/v1/me/totp/enable": true, "/api/v1/me/totp/disable": true,
 }
 
 // TestAuthorizationSweep drives every documented route: without credentials each non-public one

@@ -32,6 +32,11 @@ var migrations = []string{
 	`CREATE TABLE invitations (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
 	   hash TEXT NOT NULL UNIQUE, email TEXT NOT NULL, role TEXT NOT NULL, invited_by BIGINT NOT NULL,
 	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
+	`ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+	 ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
+	 ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+	 CREATE TABLE recovery_codes (user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, hash TEXT NOT NULL,
+	   PRIMARY KEY (user_id, hash));`,
 }
 
 func (d *DB) migrate(ctx context.Context) error {
