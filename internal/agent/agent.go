@@ -1,23 +1,18 @@
 // Package agent is the runtime of vigil-agent: it collects on a schedule, keeps every snapshot
-// until the hub acknowledges it, and streams over one outbound WebSocket, reconnecting with
-// backoff and failing over between hub URLs.
+// in a spool until the hub acknowledges it, and streams over one outbound WebSocket,
+// reconnecting with backoff and failing over between hub URLs.
 package agent
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
@@ -25,38 +20,47 @@ import (
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
-// Source is what the runtime collects from; collect.Collector is the real one.
+// Source is what the runtime collects from; *collect.Collector is the real one.
 type Source interface {
 	Facts() collect.Facts
 	Collect(now time.Time) ([]collect.Sample, error)
 }
 
-// Config configures the runtime.
+var _ Source = (*collect.Collector)(nil)
+
+// Config configures the runtime. Zero values mean the documented defaults.
 type Config struct {
-	Hubs  []string // hub base URLs, tried in order
+	Hubs  []string // hub base URLs (http, https, ws, wss), tried in order on failure
 	Token string   // agent token
 	// EnrollKey, used when Token is empty, registers this host once and keeps the token it gets
 	// in TokenFile (default: agent-token in SpoolDir).
 	EnrollKey string
 	TokenFile string
 	Name      string        // host name to enroll as; default the hostname
-	Interval  time.Duration // normal collection interval (default 10 s)
+	Interval  time.Duration // normal collection interval, 1 s … 10 min (default 10 s)
 	// SpoolDir holds snapshots until the hub acknowledges them, across agent restarts; ""
-	// keeps them in memory only.
+	// keeps them in memory only (bounded by MaxPending).
 	SpoolDir      string
 	SpoolMaxBytes int64         // default 64 MiB
 	SpoolMaxAge   time.Duration // default 7 days
-	// MaxPending bounds snapshots kept in memory while the hub is away (default 8640: a day at
-	// 10 s). The oldest are dropped first.
+	SpoolSync     bool          // fsync every append (default off: see package spool)
+	// MaxPending bounds snapshots kept in memory when there is no spool or the spool fails
+	// (default 8640: a day at 10 s). The oldest are dropped first.
 	MaxPending  int
 	Root        string         // filesystem root for collectors
 	Collect     collect.Config // collector options; Root above wins when set
 	CAFile      string         // extra CA certificates for the hub
 	Fingerprint string         // pinned SHA-256 of the hub's leaf certificate (hex, colons allowed)
 	Version     string
-	Source      Source           // nil = collect.New(Config{Root: Root})
-	Now         func() time.Time // nil = time.Now
+	Source      Source // nil = collect.New(Collect)
+	Clock       Clock  // nil = the wall clock
 }
+
+// Reconnect backoff: exponential with full jitter between these bounds.
+const (
+	backoffMin = time.Second
+	backoffMax = time.Minute
+)
 
 // Agent is a running vigil-agent.
 type Agent struct {
@@ -64,17 +68,20 @@ type Agent struct {
 	log   *slog.Logger
 	src   Source
 	reg   *registry
-	queue *queue
+	store *pending
 	http  *http.Client
 	comp  *wire.Compressor
-	live  chan bool // commands from the connection to the scheduler
-	seq   uint64
-	spool *spool.Spool // nil without a spool directory
+	mode  mode
+	fresh chan struct{} // a snapshot was stored: the connection has something to send
+	conn  connState     // owned by the Run goroutine
 
+	seq        uint64        // last sequence number used; owned by the scheduler goroutine
+	lastSeq    atomic.Uint64 // seq, for the connection goroutine
+	collected  atomic.Uint64
 	spoolErrAt time.Time // last time a spool write failure was logged
 }
 
-// New validates the configuration and builds the agent.
+// New validates the configuration and builds the agent, opening (and recovering) the spool.
 func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	if len(cfg.Hubs) == 0 {
 		return nil, errors.New("no hub URL: set --hub or VIGIL_HUB")
@@ -91,14 +98,20 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	if cfg.Interval == 0 {
 		cfg.Interval = 10 * time.Second
 	}
-	if cfg.Interval < time.Second || cfg.Interval > 10*time.Minute {
-		return nil, fmt.Errorf("interval %s outside 1s … 10m", cfg.Interval)
+	if cfg.Interval < MinInterval || cfg.Interval > MaxInterval || cfg.Interval%time.Millisecond != 0 {
+		return nil, fmt.Errorf("interval %s outside %s … %s (or finer than a millisecond)", cfg.Interval, MinInterval, MaxInterval)
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 8640
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.SpoolMaxBytes <= 0 {
+		cfg.SpoolMaxBytes = 64 << 20
+	}
+	if cfg.SpoolMaxAge <= 0 {
+		cfg.SpoolMaxAge = 7 * 24 * time.Hour
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = wallClock{}
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -126,199 +139,155 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	cfg.Hubs = hubs
 	a := &Agent{
 		cfg: cfg, log: logger.With("component", "agent"), src: src, reg: newRegistry(),
-		queue: newQueue(cfg.MaxPending),
+		store: &pending{mem: memList{max: cfg.MaxPending}},
 		http:  &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}},
-		comp:  comp, live: make(chan bool, 4),
-		// Sequence numbers start at the clock so that a restarted agent never reuses one.
-		seq: uint64(cfg.Now().UnixMilli()),
+		comp:  comp, mode: mode{wake: make(chan struct{}, 1)}, fresh: make(chan struct{}, 1),
 	}
+	a.conn.log = a.log
 	if cfg.SpoolDir != "" {
-		if err := a.openSpool(); err != nil {
-			return nil, err
+		sp, err := spool.Open(cfg.SpoolDir, spool.Options{MaxBytes: cfg.SpoolMaxBytes, MaxAge: cfg.SpoolMaxAge, Sync: cfg.SpoolSync})
+		if err != nil {
+			return nil, fmt.Errorf("open spool %s: %w", cfg.SpoolDir, err)
+		}
+		// The spool's dictionary numbers series for this process too, so spooled snapshots
+		// keep their meaning after a restart.
+		a.reg.load(sp.Keys())
+		a.reg.persist = sp.AddKeys
+		a.store.disk = sp
+		a.seq = sp.LastSeq()
+		a.lastSeq.Store(a.seq)
+		if n := sp.Pending(); n > 0 {
+			a.log.Info("unacknowledged snapshots in the spool will be sent as backlog", "snapshots", n, "dir", cfg.SpoolDir)
 		}
 	}
 	return a, nil
 }
 
-// openSpool recovers what an earlier run left unacknowledged: the series dictionary (so IDs
-// stay the same) and the snapshots, which are queued as backlog.
-func (a *Agent) openSpool() error {
-	sp, err := spool.Open(a.cfg.SpoolDir, spool.Options{MaxBytes: a.cfg.SpoolMaxBytes, MaxAge: a.cfg.SpoolMaxAge})
-	if err != nil {
-		return fmt.Errorf("open spool %s: %w", a.cfg.SpoolDir, err)
-	}
-	a.spool = sp
-	a.reg.load(sp.Keys())
-	a.reg.persist = sp.AddKeys
-	recs := sp.Recovered()
-	for _, r := range recs {
-		s := wire.Snapshot{Seq: r.Seq, TimeMs: r.TimeMs, Values: make([]wire.Value, len(r.Values))}
-		for i, v := range r.Values {
-			s.Values[i] = wire.Value{ID: v.ID, V: v.V}
-		}
-		a.queue.push(s)
-		a.seq = max(a.seq, r.Seq)
-	}
-	if len(recs) > 0 {
-		a.log.Info("recovered unacknowledged snapshots from the spool", "snapshots", len(recs), "dir", a.cfg.SpoolDir)
-	}
-	return nil
-}
-
-// wsURL maps http(s) hub URLs to ws(s) and appends the agent endpoint.
-func wsURL(hub string) string {
-	u := strings.TrimRight(hub, "/")
-	switch {
-	case strings.HasPrefix(u, "https://"):
-		u = "wss://" + strings.TrimPrefix(u, "https://")
-	case strings.HasPrefix(u, "http://"):
-		u = "ws://" + strings.TrimPrefix(u, "http://")
-	case !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://"):
-		u = "https://" + u
-		return wsURL(u)
-	}
-	if !strings.HasSuffix(u, "/api/agent") {
-		u += "/api/agent"
-	}
-	return u
-}
-
-// tlsConfig verifies the hub's certificate always; a CA file adds roots, a fingerprint pins the
-// leaf certificate on top of normal verification.
-func tlsConfig(cfg Config) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read CA file: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("CA file %s holds no PEM certificate", cfg.CAFile)
-		}
-		t.RootCAs = pool
-	}
-	if fp := strings.ToLower(strings.ReplaceAll(cfg.Fingerprint, ":", "")); fp != "" {
-		if len(fp) != 64 {
-			return nil, fmt.Errorf("hub fingerprint must be 64 hex digits of SHA-256, got %d", len(fp))
-		}
-		t.VerifyConnection = func(cs tls.ConnectionState) error {
-			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if hex.EncodeToString(sum[:]) != fp {
-				return fmt.Errorf("hub certificate fingerprint %x does not match the pinned one", sum)
-			}
-			return nil
-		}
-	}
-	return t, nil
-}
-
-// Run collects and streams until ctx ends.
+// Run collects and streams until ctx ends; then it closes the WebSocket cleanly and returns
+// nil. It returns an error only when it cannot start (enrollment refused).
 func (a *Agent) Run(ctx context.Context) error {
+	if a.store.disk != nil {
+		defer a.store.disk.Close()
+	}
 	if err := a.enrollment(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	facts, _ := json.Marshal(a.src.Facts())
-	a.log.Info("agent starting", "hubs", a.cfg.Hubs, "interval", a.cfg.Interval, "version", a.cfg.Version)
-	if a.spool != nil {
-		defer a.spool.Close()
-	}
-	go a.schedule(ctx)
-	backoff := time.Second
-	for i := 0; ; i++ {
-		hub := a.cfg.Hubs[i%len(a.cfg.Hubs)]
-		start := a.cfg.Now()
-		err := a.session(ctx, hub, facts)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if a.cfg.Now().Sub(start) > time.Minute {
-			backoff = time.Second // the connection was healthy for a while
-		}
-		var rej *rejectedError
-		if errors.As(err, &rej) {
-			a.log.Error("agent token rejected by hub; fix the token (the hub's 'Add server' shows a new one)", "hub", hub, "status", rej.status, "message", rej.msg)
-			backoff = time.Minute
-		} else {
-			a.log.Warn("hub connection ended; reconnecting", "hub", hub, "err", err, "retry_in", backoff, "pending", a.queue.len())
-		}
-		// Full jitter spreads reconnecting agents after a hub restart.
-		wait := time.Duration(rand.Int64N(int64(backoff))) + 100*time.Millisecond
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, time.Minute)
-	}
-}
-
-// schedule collects on interval boundaries, every second while live.
-func (a *Agent) schedule(ctx context.Context) {
-	live := false
-	a.collectOnce()
-	for {
-		interval := a.cfg.Interval
-		if live {
-			interval = time.Second
-		}
-		now := a.cfg.Now()
-		next := now.Truncate(interval).Add(interval)
-		timer := time.NewTimer(next.Sub(now))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case on := <-a.live:
-			timer.Stop()
-			if on != live {
-				a.log.Info("live mode", "on", on)
-			}
-			live = on
-		case <-timer.C:
-			a.collectOnce()
-		}
-	}
-}
-
-func (a *Agent) collectOnce() {
-	now := a.cfg.Now()
-	samples, err := a.src.Collect(now)
+	facts, err := json.Marshal(a.src.Facts())
 	if err != nil {
-		a.log.Debug("some collectors failed", "err", err)
+		return fmt.Errorf("encode host facts: %w", err)
 	}
-	a.seq++
-	snap := a.reg.snapshot(a.seq, now.UnixMilli(), samples)
-	if a.spool != nil {
-		rec := spool.Record{Seq: snap.Seq, TimeMs: snap.TimeMs, Values: make([]spool.Value, len(snap.Values))}
-		for i, v := range snap.Values {
-			rec.Values[i] = spool.Value{ID: v.ID, V: v.V}
+	a.log.Info("agent starting", "hubs", a.cfg.Hubs, "interval", a.cfg.Interval, "version", a.cfg.Version, "spool", a.cfg.SpoolDir)
+	sctx, stopSchedule := context.WithCancel(ctx)
+	scheduled := make(chan struct{})
+	go func() { a.schedule(sctx); close(scheduled) }()
+	defer func() { stopSchedule(); <-scheduled }()
+
+	st := &a.conn
+	backoff := backoffMin
+	for hub := 0; ; {
+		url := a.cfg.Hubs[hub]
+		welcomed, err := a.session(ctx, url, facts)
+		if ctx.Err() != nil {
+			a.log.Info("disconnected from hub: agent stopping", "hub", url)
+			return nil
 		}
-		// The snapshot is spooled before it can be sent. If the disk fails it still goes out
-		// from memory; only a restart during the failure would lose it.
-		if err := a.spool.Append(rec); err != nil && now.Sub(a.spoolErrAt) > time.Minute {
-			a.spoolErrAt = now
-			a.log.Error("writing to the spool failed; keeping snapshots in memory only", "err", err)
+		wait := time.Duration(rand.Int64N(int64(backoff))) + 1 // full jitter
+		var rej *rejectedError
+		switch {
+		case errors.As(err, &rej):
+			// The operator may fix the token on the hub: keep trying, slowly.
+			st.rejected(url, rej, a.cfg.Clock.Now())
+			wait, backoff = backoffMax, backoffMax
+			hub = (hub + 1) % len(a.cfg.Hubs)
+		case welcomed:
+			st.lost(url, err, a.store.Len())
+			// The hub was working: try it again first, soon.
+			backoff = backoffMin
+			wait = time.Duration(rand.Int64N(int64(backoffMin))) + 1
+		default:
+			st.failed(url, err, a.cfg.Clock.Now(), backoff)
+			hub = (hub + 1) % len(a.cfg.Hubs)
+			backoff = min(backoff*2, backoffMax)
 		}
-		if d := a.spool.TakeDropped(); d > 0 {
-			a.log.Warn("spool full or too old: dropped the oldest unacknowledged snapshots", "dropped", d)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.cfg.Clock.After(wait):
 		}
 	}
-	a.queue.push(snap)
 }
 
-// ack forgets acknowledged snapshots in memory and on disk.
-func (a *Agent) ack(ranges []wire.SeqRange) {
-	a.queue.ack(ranges)
-	if a.spool != nil {
-		for _, r := range ranges {
-			a.spool.Ack(r.From, r.To)
-		}
+// rejectedError is a hub refusing the agent token, at the upgrade (HTTP 401/403) or later.
+type rejectedError struct {
+	status int
+	msg    string
+}
+
+func (e *rejectedError) Error() string {
+	return fmt.Sprintf("hub refused the agent token (%d): %s", e.status, e.msg)
+}
+
+// connState logs connection state changes once instead of every attempt: the first failure
+// after a connection, a change of hub or error, and a reminder every few minutes.
+type connState struct {
+	log      *slog.Logger
+	down     bool
+	lastKey  string
+	lastLog  time.Time
+	attempts int
+}
+
+const reminderEvery = 5 * time.Minute
+
+func (s *connState) connected(url string, backlog int) {
+	if s.down {
+		s.log.Info("connected to hub", "hub", url, "backlog", backlog, "failed_attempts", s.attempts)
+	} else {
+		s.log.Info("connected to hub", "hub", url, "backlog", backlog)
 	}
+	s.down, s.lastKey, s.attempts = false, "", 0
+}
+
+func (s *connState) lost(url string, err error, pending int) {
+	s.log.Warn("hub connection lost; reconnecting", "hub", url, "err", err, "pending", pending)
+	s.down = true
+}
+
+func (s *connState) failed(url string, err error, now time.Time, backoff time.Duration) {
+	s.attempts++
+	key := url + "\x00" + errClass(err)
+	if key != s.lastKey || now.Sub(s.lastLog) >= reminderEvery {
+		s.log.Warn("cannot connect to hub; retrying with backoff", "hub", url, "err", err, "attempts", s.attempts, "backoff_up_to", backoff)
+		s.lastKey, s.lastLog = key, now
+	}
+	s.down = true
+}
+
+func (s *connState) rejected(url string, rej *rejectedError, now time.Time) {
+	s.attempts++
+	key := url + "\x00rejected\x00" + rej.msg
+	if key != s.lastKey || now.Sub(s.lastLog) >= reminderEvery {
+		s.log.Error(fmt.Sprintf("agent token rejected by hub %s: %s", url, rej.msg), "status", rej.status, "retry_every", backoffMax)
+		s.lastKey, s.lastLog = key, now
+	}
+	s.down = true
+}
+
+// errClass reduces an error to what matters for "is this the same failure again": the wrapped
+// chain's innermost message, which leaves out changing details like dial timeouts.
+func errClass(err error) string {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			break
+		}
+		err = u
+	}
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

@@ -52,7 +52,7 @@ func (a *Agent) enrollment(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(rand.Int64N(int64(backoff))) + 100*time.Millisecond):
+		case <-a.cfg.Clock.After(time.Duration(rand.Int64N(int64(backoff))) + 100*time.Millisecond):
 		}
 		backoff = min(backoff*2, time.Minute)
 	}

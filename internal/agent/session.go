@@ -3,153 +3,206 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/vigil-mon/vigil/internal/agent/spool"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
-// rejectedError is a hub refusing the agent token.
-type rejectedError struct {
-	status int
-	msg    string
-}
-
-func (e *rejectedError) Error() string {
-	return fmt.Sprintf("hub refused the agent (%d): %s", e.status, e.msg)
-}
-
 const (
-	backlogBatch    = 100 // snapshots per backlog frame
+	backlogBatch    = 100 // snapshots per backlog frame (the hub allows 1,000)
 	backlogInFlight = 2   // unacknowledged backlog frames at once, so live data is never starved
+	netTimeout      = 15 * time.Second
 )
 
-// session runs one connection: hello, then live snapshots as they are collected and the backlog
-// (what was pending when the connection began) oldest first, until the connection fails.
-func (a *Agent) session(ctx context.Context, hub string, facts []byte) error {
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	ws, resp, err := websocket.Dial(dctx, hub, &websocket.DialOptions{
-		HTTPClient: a.http,
-		HTTPHeader: http.Header{"Authorization": {"Bearer " + a.cfg.Token}, "User-Agent": {"vigil-agent/" + a.cfg.Version}},
-	})
-	cancel()
+// session runs one connection: hello, welcome, then live snapshots as they are collected and,
+// between them, the backlog (everything unacknowledged when the connection began) oldest first.
+// It reports whether the hub welcomed the agent, and why the connection ended.
+func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed bool, err error) {
+	ws, err := a.dial(ctx, url)
 	if err != nil {
-		if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-			var body struct{ Error string }
-			if resp.Body != nil {
-				_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
-			}
-			return &rejectedError{status: resp.StatusCode, msg: body.Error}
-		}
-		return fmt.Errorf("connect to %s: %w", hub, err)
+		return false, err
 	}
 	defer ws.CloseNow()
 	ws.SetReadLimit(wire.MaxFrameBytes)
-	defer a.setLive(ctx, false) // without a hub nobody watches
+	defer a.setLive(false) // without a hub nobody watches
 
 	enc, dec := wire.NewEncoder(a.comp), wire.NewDecoder(a.comp)
+	// IDs are per connection: the hello announces the whole registry, so the process-wide IDs
+	// (and the spool's) are valid on this connection as they are.
 	series := a.reg.from(0)
 	hello, err := enc.Hello(&wire.Hello{Version: wire.Version, AgentVersion: a.cfg.Version, Facts: facts,
 		IntervalMs: uint32(a.cfg.Interval.Milliseconds()), Series: series})
 	if err != nil {
-		return err
+		return false, fmt.Errorf("encode hello with %d series: %w", len(series), err)
 	}
 	write := func(frame []byte) error {
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, netTimeout)
 		defer cancel()
 		return ws.Write(wctx, websocket.MessageBinary, frame)
 	}
 	if err := write(hello); err != nil {
-		return fmt.Errorf("send hello: %w", err)
+		return false, fmt.Errorf("send hello to %s: %w", url, err)
 	}
 	announced := len(series)
 
-	rctx, stop := context.WithCancel(ctx)
-	defer stop()
-	acks := make(chan []wire.SeqRange, 16)
+	// coder/websocket closes the connection abruptly when a Read's context ends; the reader
+	// runs until the clean close below has finished instead of stopping with ctx.
+	rctx, stopRead := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRead()
+	in := make(chan wire.Message, 16)
 	readErr := make(chan error, 1)
-	go func() { readErr <- a.read(rctx, ws, dec, acks) }()
+	go func() { readErr <- a.read(rctx, ws, dec, in) }()
+	closeClean := func() error {
+		ws.Close(websocket.StatusNormalClosure, "agent stopping")
+		return ctx.Err()
+	}
 
-	backlogUpTo := a.queue.lastSeq() // pending before this connection = backlog
+	welcomeBy := time.NewTimer(netTimeout)
+	defer welcomeBy.Stop()
+	select {
+	case <-ctx.Done():
+		return false, closeClean()
+	case err := <-readErr:
+		return false, err
+	case <-welcomeBy.C:
+		return false, fmt.Errorf("no welcome from %s within %s", url, netTimeout)
+	case m := <-in:
+		w, ok := m.(*wire.Welcome)
+		if !ok {
+			return false, fmt.Errorf("hub %s sent %s before welcome", url, m.Type())
+		}
+		if w.IntervalMs != 0 {
+			a.setInterval(uint64(w.IntervalMs))
+		}
+		if w.Live {
+			a.setLive(true)
+		}
+	}
+	a.conn.connected(url, a.store.Len())
+
+	send := func(backlog bool, recs []spool.Record) error {
+		b := &wire.Batch{Backlog: backlog, Snapshots: make([]wire.Snapshot, len(recs))}
+		maxID := -1
+		for i, r := range recs {
+			s := wire.Snapshot{Seq: r.Seq, TimeMs: r.TimeMs, Values: make([]wire.Value, len(r.Values))}
+			for j, v := range r.Values {
+				s.Values[j] = wire.Value{ID: v.ID, V: v.V}
+				maxID = max(maxID, int(v.ID))
+			}
+			b.Snapshots[i] = s
+		}
+		if maxID >= announced { // new series: announce them before their first use
+			fresh := a.reg.from(announced)
+			frame, err := enc.Dict(&wire.Dict{Series: fresh})
+			if err != nil {
+				return fmt.Errorf("encode dict of %d series: %w", len(fresh), err)
+			}
+			if err := write(frame); err != nil {
+				return fmt.Errorf("send dict: %w", err)
+			}
+			announced += len(fresh)
+		}
+		frame, err := enc.Batch(b)
+		if err != nil {
+			return fmt.Errorf("encode batch of %d snapshots: %w", len(recs), err)
+		}
+		return write(frame)
+	}
+
+	backlogUpTo := a.lastSeq.Load() // unacknowledged at or below this = backlog
 	liveSent, backlogSent := backlogUpTo, uint64(0)
 	inFlight := map[uint64]bool{} // last seq of each unacknowledged backlog frame
-	a.log.Info("connected to hub", "hub", hub, "backlog", a.queue.len())
-	if d := a.queue.takeDropped(); d > 0 {
-		a.log.Warn("snapshots were dropped while the hub was unreachable: pending queue full", "dropped", d)
-	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	for {
-		// announce any new series, then send what is due
-		send := func(b *wire.Batch) error {
-			maxID := -1
-			for _, s := range b.Snapshots {
-				if n := len(s.Values); n > 0 {
-					maxID = max(maxID, int(s.Values[n-1].ID))
-				}
-			}
-			if maxID >= announced {
-				fresh := a.reg.from(announced)
-				frame, err := enc.Dict(&wire.Dict{Series: fresh})
-				if err != nil {
-					return err
-				}
-				if err := write(frame); err != nil {
-					return err
-				}
-				announced += len(fresh)
-			}
-			frame, err := enc.Batch(b)
+		// Live first: everything collected since the last live send.
+		for {
+			recs, err := a.store.Read(liveSent, math.MaxUint64, backlogBatch)
 			if err != nil {
-				return err
+				return true, fmt.Errorf("read snapshots to send: %w", err)
 			}
-			return write(frame)
-		}
-		if snaps := a.queue.between(liveSent, math.MaxUint64, backlogBatch); len(snaps) > 0 {
-			if err := send(&wire.Batch{Snapshots: snaps}); err != nil {
-				return fmt.Errorf("send snapshots: %w", err)
-			}
-			liveSent = snaps[len(snaps)-1].Seq
-		}
-		for len(inFlight) < backlogInFlight {
-			snaps := a.queue.between(backlogSent, backlogUpTo, backlogBatch)
-			if len(snaps) == 0 {
+			if len(recs) == 0 {
 				break
 			}
-			if err := send(&wire.Batch{Backlog: true, Snapshots: snaps}); err != nil {
-				return fmt.Errorf("send backlog: %w", err)
+			if err := send(false, recs); err != nil {
+				return true, fmt.Errorf("send snapshots to %s: %w", url, err)
 			}
-			backlogSent = snaps[len(snaps)-1].Seq
-			inFlight[backlogSent] = true
+			liveSent = recs[len(recs)-1].Seq
 		}
-
+		// Then one backlog frame, and back to checking for live data.
+		if len(inFlight) < backlogInFlight {
+			recs, err := a.store.Read(backlogSent, backlogUpTo, backlogBatch)
+			if err != nil {
+				return true, fmt.Errorf("read backlog: %w", err)
+			}
+			if len(recs) > 0 {
+				if err := send(true, recs); err != nil {
+					return true, fmt.Errorf("send backlog to %s: %w", url, err)
+				}
+				backlogSent = recs[len(recs)-1].Seq
+				inFlight[backlogSent] = true
+				continue
+			}
+		}
 		select {
 		case <-ctx.Done():
-			ws.Close(websocket.StatusNormalClosure, "agent stopping")
-			return ctx.Err()
+			return true, closeClean()
 		case err := <-readErr:
-			return err
-		case ranges := <-acks:
-			a.ack(ranges)
-			for last := range inFlight {
-				for _, r := range ranges {
+			return true, err
+		case <-a.fresh:
+		case m := <-in:
+			ack, ok := m.(*wire.Ack)
+			if !ok {
+				return true, fmt.Errorf("hub %s sent a second %s", url, m.Type())
+			}
+			for _, r := range ack.Ranges {
+				if err := a.store.Ack(r.From, r.To); err != nil {
+					a.log.Warn("recording an acknowledgement in the spool failed", "err", err)
+				}
+				for last := range inFlight {
 					if last >= r.From && last <= r.To {
 						delete(inFlight, last)
 					}
 				}
 			}
-		case <-a.queue.notify:
-		case <-tick.C:
 		}
 	}
 }
 
-// read handles frames from the hub: acks go to the sender loop, commands to the scheduler.
-func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder, acks chan<- []wire.SeqRange) error {
+// dial opens the WebSocket with the agent token. A 401 or 403 becomes a rejectedError with the
+// hub's JSON error message.
+func (a *Agent) dial(ctx context.Context, url string) (*websocket.Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, netTimeout)
+	defer cancel()
+	ws, resp, err := websocket.Dial(dctx, url, &websocket.DialOptions{
+		HTTPClient: a.http,
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + a.cfg.Token}, "User-Agent": {"vigil-agent/" + a.cfg.Version}},
+	})
+	if err == nil {
+		return ws, nil
+	}
+	if resp != nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+		var body struct {
+			Error string `json:"error"`
+		}
+		if resp.Body != nil { // coder/websocket keeps the first KiB of a refused upgrade's body
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+		}
+		if body.Error == "" {
+			body.Error = http.StatusText(resp.StatusCode)
+		}
+		return nil, &rejectedError{status: resp.StatusCode, msg: body.Error}
+	}
+	return nil, fmt.Errorf("connect to %s: %w", url, err)
+}
+
+// read handles frames from the hub: welcome and acks go to the sender loop, commands to the
+// scheduler. It returns why reading stopped.
+func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder, in chan<- wire.Message) error {
 	for {
 		_, b, err := ws.Read(ctx)
 		if err != nil {
@@ -161,36 +214,31 @@ func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder,
 			return fmt.Errorf("hub sent a malformed frame: %w", err)
 		}
 		switch m := m.(type) {
-		case *wire.Welcome:
-			if m.Live {
-				a.setLive(ctx, true)
-			}
-		case *wire.Ack:
+		case *wire.Welcome, *wire.Ack:
 			select {
-			case acks <- m.Ranges:
+			case in <- m:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		case *wire.Command:
 			switch m.Kind {
 			case wire.CommandLiveOn:
-				a.setLive(ctx, true)
+				a.setLive(true)
 			case wire.CommandLiveOff:
-				a.setLive(ctx, false)
+				a.setLive(false)
+			case wire.CommandSetInterval:
+				a.setInterval(m.Arg)
+			default:
+				a.log.Debug("ignoring unknown command from hub", "kind", m.Kind)
 			}
 		case *wire.Error:
 			if m.Code == wire.CodeUnauthorized {
-				return &rejectedError{status: 401, msg: m.Message}
+				return &rejectedError{status: http.StatusUnauthorized, msg: m.Message}
 			}
 			return fmt.Errorf("hub error %d: %s", m.Code, m.Message)
+		default:
+			ws.Close(websocket.StatusPolicyViolation, "unexpected message")
+			return errors.New("hub sent a message only agents send: " + m.Type().String())
 		}
-	}
-}
-
-// setLive tells the scheduler to switch live mode, unless the agent is stopping.
-func (a *Agent) setLive(ctx context.Context, on bool) {
-	select {
-	case a.live <- on:
-	case <-ctx.Done():
 	}
 }
