@@ -18,6 +18,7 @@ const usage = `vigil — the Vigil monitoring hub
 
 Usage:
   vigil serve [flags]                 run the hub (see vigil serve --help)
+  vigil demo [--hosts N]              try it: this machine plus N simulated servers, read-only login
   vigil admin create --email E        create an owner; password from standard input
   vigil token create --email E --name N [--scope read|write] [--expires-days D]
   vigil host add --name N             register a server; prints its agent token and command
@@ -45,6 +46,7 @@ var errUsage = errors.New("usage")
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	commands := map[string]command{
 		"serve":        runServe,
+		"demo":         runDemo,
 		"admin create": runAdminCreate,
 		"token create": runTokenCreate,
 		"host add":     runHostAdd,

@@ -41,6 +41,7 @@ type Config struct {
 	Version         string
 	Logger          *slog.Logger
 	Stdout          io.Writer // where the setup link and the start banner go
+	Demo            *DemoConfig
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -126,11 +127,15 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	log.Info("hub serving", "url", publicURL, "version", cfg.Version)
 	fmt.Fprintf(cfg.Stdout, "\nVigil hub is running at %s\n", publicURL)
-	if err := announceSetup(ctx, db, publicURL, cfg.Stdout); err != nil {
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	if cfg.Demo != nil {
+		if err := startDemo(bgCtx, db, publicURL, cfg.Demo, cfg.Stdout, cfg.Logger); err != nil {
+			log.Error("could not start the demo", "err", err)
+		}
+	} else if err := announceSetup(ctx, db, publicURL, cfg.Stdout); err != nil {
 		log.Error("could not prepare first-run setup", "err", err)
 	}
 
-	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { maintain(bgCtx, store, log) })
 	if cfg.LocalAgent {
 		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
