@@ -178,14 +178,17 @@ func (e *Engine) host(id string) *hostState {
 }
 
 // Observe feeds one sample of host hostID taken at time at. Every enabled rule on that
-// metric whose scope covers the host and label is evaluated. A sample also counts as a
-// heartbeat.
+// metric whose scope covers the host and label is evaluated. A sample from the agent also
+// counts as a heartbeat; a check result (MetricCheckUp) does not, since the hub's checker
+// produces it whether or not the host is alive.
 func (e *Engine) Observe(hostID string, l Labels, at time.Time, value float64) ([]Transition, []Notification) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out output
 	h := e.host(hostID)
-	e.seen(h, at, &out)
+	if l.Metric != MetricCheckUp {
+		e.seen(h, at, &out)
+	}
 	for _, r := range e.byMetric[l.Metric] {
 		if !r.Scope.matches(h.Host, l.Label) {
 			continue
