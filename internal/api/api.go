@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -74,15 +75,31 @@ type Config struct {
 
 // API is the hub's HTTP handler.
 type API struct {
-	cfg     Config
-	log     *slog.Logger
-	auth    *auth.Authenticator
-	limiter *auth.LoginLimiter
-	mux     *http.ServeMux
+	cfg            Config
+	log            *slog.Logger
+	auth           *auth.Authenticator
+	limiter        *auth.LoginLimiter
+	mux            *http.ServeMux
+	metricsHandler http.Handler
 }
 
-// New builds the handler with every route of routes.go.
+// New builds the handler with every route of routes.go. Meta, Series, Fleet, Hosts and Storage
+// are required: leaving one out is a wiring mistake, reported at startup rather than on the
+// first request. Agents, AgentHandler, LiveHandler, UI and Registry may be nil; their routes
+// then answer 404 or 503 (and a rotated token cannot disconnect a live agent).
 func New(cfg Config) *API {
+	switch {
+	case cfg.Meta == nil:
+		panic("api.New: Config.Meta is nil")
+	case cfg.Series == nil:
+		panic("api.New: Config.Series is nil")
+	case cfg.Fleet == nil:
+		panic("api.New: Config.Fleet is nil")
+	case cfg.Hosts == nil:
+		panic("api.New: Config.Hosts is nil")
+	case cfg.Storage == nil:
+		panic("api.New: Config.Storage is nil")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -94,6 +111,9 @@ func New(cfg Config) *API {
 		auth:    &auth.Authenticator{DB: cfg.Meta},
 		limiter: auth.NewLoginLimiter(cfg.Now),
 		mux:     http.NewServeMux(),
+	}
+	if cfg.Registry != nil {
+		a.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})
 	}
 	for _, r := range a.routes() {
 		a.mux.Handle(r.pattern, a.guard(r))

@@ -338,6 +338,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"name":"a"}`))
 	f.Add([]byte(`{"name":1}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"expires_in_days":"7"}`))
+	f.Add([]byte(`{"name":"a"} x`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var v struct {
 			Name          string `json:"name"`
@@ -345,8 +347,12 @@ func FuzzDecode(f *testing.F) {
 		}
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest("POST", "/", bytes.NewReader(b))
-		if !decode(w, r, &v) && (w.Code < 400 || w.Code > 499) {
-			t.Fatalf("got status %d, want 4xx", w.Code)
+		if decode(w, r, &v) {
+			return
+		}
+		var e apiError
+		if w.Code < 400 || w.Code > 499 || json.Unmarshal(w.Body.Bytes(), &e) != nil || e.Error == "" {
+			t.Fatalf("got status %d body %q, want 4xx with a JSON error", w.Code, w.Body)
 		}
 	})
 }

@@ -83,8 +83,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ipKey := "enroll-ip:" + clientIP(r)
-	if ok, wait := a.limiter.Allow(ipKey); !ok {
-		writeError(w, http.StatusTooManyRequests, "too many failed enrollments; try again in "+wait.Round(time.Second).String(), "")
+	if !a.allow(w, "too many failed enrollments", ipKey) {
 		return
 	}
 	name := strings.TrimSpace(body.Name)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -60,6 +59,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody)
 	case errors.As(err, &syn):
 		msg = fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		msg = fmt.Sprintf("request body must be a JSON object, not %s", typ.Value)
 	case errors.As(err, &typ):
 		field = typ.Field
 		msg = fmt.Sprintf("field %q must be %s, not %s", typ.Field, typ.Type, typ.Value)
@@ -74,5 +75,3 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	writeError(w, status, msg, field)
 	return false
 }
-
-var _ = slog.Default

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/auth"
@@ -167,8 +166,7 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := []string{"ip:" + clientIP(r), "user:" + inv.Email}
-	if ok, wait := a.limiter.Allow(keys...); !ok {
-		writeError(w, http.StatusTooManyRequests, "too many failed attempts; try again in "+wait.Round(time.Second).String(), "")
+	if !a.allow(w, "too many failed attempts", keys...) {
 		return
 	}
 	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
@@ -238,5 +236,3 @@ func (a *API) switchOrg(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
-
-var _ = strings.TrimSpace

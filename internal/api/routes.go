@@ -3,8 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -112,12 +112,46 @@ func (a *API) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) metrics(w http.ResponseWriter, r *http.Request) {
-	promhttp.HandlerFor(a.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	if a.metricsHandler == nil {
+		writeError(w, http.StatusNotFound, "this hub exports no metrics (no registry configured)", "")
+		return
+	}
+	a.metricsHandler.ServeHTTP(w, r)
 }
 
-func (a *API) agent(w http.ResponseWriter, r *http.Request) { a.cfg.AgentHandler.ServeHTTP(w, r) }
-func (a *API) live(w http.ResponseWriter, r *http.Request)  { a.cfg.LiveHandler.ServeHTTP(w, r) }
+func (a *API) agent(w http.ResponseWriter, r *http.Request) {
+	serveOptional(w, r, a.cfg.AgentHandler, "agent")
+}
+func (a *API) live(w http.ResponseWriter, r *http.Request) {
+	serveOptional(w, r, a.cfg.LiveHandler, "live")
+}
 
+// serveOptional hands the request to a handler the composition root may leave out (tools and
+// tests that build the API alone), answering 503 instead of panicking when it is absent.
+func serveOptional(w http.ResponseWriter, r *http.Request, h http.Handler, what string) {
+	if h == nil {
+		writeError(w, http.StatusServiceUnavailable, "this hub does not serve "+what+" connections", "")
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// notFound answers API paths no route matched: 405 with Allow when the path exists for other
+// methods, 404 otherwise, both as JSON (the mux's own answers are plain text).
 func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method {
+			continue
+		}
+		if _, pattern := a.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" && pattern != "/api/" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; use "+strings.Join(allowed, " or "), "")
+		return
+	}
 	writeError(w, http.StatusNotFound, "no API route "+r.Method+" "+r.URL.Path, "")
 }

@@ -2,9 +2,11 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +86,21 @@ func (a *API) setup(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// allow answers 429 with Retry-After (whole seconds, RFC 9110 §10.2.3) when any key is
+// rate-limited, and returns false then.
+func (a *API) allow(w http.ResponseWriter, what string, keys ...string) bool {
+	ok, wait := a.limiter.Allow(keys...)
+	if ok {
+		return true
+	}
+	secs := int64(math.Ceil(wait.Seconds()))
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	writeError(w, http.StatusTooManyRequests, what+"; try again in "+(time.Duration(secs)*time.Second).String(), "")
+	return false
+}
+
+// clientIP is the address rate limits are keyed on: the TCP peer. Behind a reverse proxy every
+// client shares the proxy's address; the per-account limit still applies.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -99,9 +116,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(c.Email))
 	keys := []string{"ip:" + clientIP(r), "user:" + email}
-	if ok, wait := a.limiter.Allow(keys...); !ok {
-		w.Header().Set("Retry-After", wait.Round(time.Second).String())
-		writeError(w, http.StatusTooManyRequests, "too many failed logins; try again in "+wait.Round(time.Second).String(), "")
+	if !a.allow(w, "too many failed logins", keys...) {
 		return
 	}
 	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), email)
@@ -112,6 +127,8 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	ok := false
 	if err == nil {
 		ok, _ = auth.VerifyPassword(hash, c.Password)
+	} else {
+		auth.VerifyUnknownUser(c.Password) // same cost, so timing does not reveal accounts
 	}
 	if !ok {
 		a.limiter.Fail(keys...)

@@ -74,6 +74,9 @@ func (a *API) totpDisable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
+	if !a.allow(w, "too many wrong passwords", "user:"+p.Email) {
+		return
+	}
 	_, hash, err := a.cfg.Meta.UserByEmail(r.Context(), p.Email)
 	if err != nil {
 		a.internal(w, r, "look up user", err)

@@ -40,6 +40,16 @@ func HashPassword(password string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// dummyHash is verified against when an account does not exist, so that a login for an unknown
+// email costs the same argon2id work as a wrong password and does not reveal which emails exist.
+const dummyHash = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$Uv8xcY3eR7wYpQ1QmXEmRbTPKkfQfsLvDKqzA3oxjRA"
+
+// VerifyUnknownUser spends the time of one password verification and always fails. Callers
+// use it when no account matches, so response times do not tell attackers which accounts exist.
+func VerifyUnknownUser(password string) {
+	_, _ = VerifyPassword(dummyHash, password)
+}
+
 // VerifyPassword checks a password against an encoded hash in constant time.
 func VerifyPassword(encoded, password string) (bool, error) {
 	parts := strings.Split(encoded, "$")
@@ -58,6 +68,11 @@ func VerifyPassword(encoded, password string) (bool, error) {
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
 	if err != nil {
 		return false, fmt.Errorf("password hash key: %w", err)
+	}
+	// A truncated or hand-edited hash with an empty key would compare equal to any empty
+	// derivation, and absurd parameters would let one login pin the CPU or exhaust memory.
+	if len(salt) < 8 || len(want) < 16 || len(want) > 64 || t < 1 || t > 16 || m < 8*uint32(p) || m > 1<<20 || p < 1 {
+		return false, errors.New("password hash parameters out of range")
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil

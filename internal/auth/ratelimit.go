@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
 )
@@ -15,7 +17,13 @@ type LoginLimiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	// sweepAt is the map size that triggers the next sweep; it doubles past what a sweep could
+	// not free, so sweeping costs amortized O(1) per call even under a spray of addresses.
+	sweepAt int
 }
+
+// maxIdleBuckets is the map size above which buckets that have refilled are forgotten.
+const maxIdleBuckets = 100000
 
 type bucket struct {
 	tokens float64
@@ -24,38 +32,54 @@ type bucket struct {
 
 // NewLoginLimiter allows 10 failures, then one attempt per 30 s.
 func NewLoginLimiter(now func() time.Time) *LoginLimiter {
-	return &LoginLimiter{Burst: 10, Refill: 30 * time.Second, Now: now, buckets: map[string]*bucket{}}
+	return &LoginLimiter{Burst: 10, Refill: 30 * time.Second, Now: now}
 }
 
 func (l *LoginLimiter) get(key string, now time.Time) *bucket {
+	if l.buckets == nil {
+		l.buckets = map[string]*bucket{}
+	}
 	b := l.buckets[key]
 	if b == nil {
+		if len(l.buckets) >= max(l.sweepAt, maxIdleBuckets) {
+			l.sweep(now)
+		}
 		b = &bucket{tokens: float64(l.Burst), at: now}
 		l.buckets[key] = b
 	}
-	b.tokens += now.Sub(b.at).Seconds() / l.Refill.Seconds()
-	if b.tokens > float64(l.Burst) {
-		b.tokens = float64(l.Burst)
-	}
+	b.tokens = l.refilled(b, now)
 	b.at = now
-	if len(l.buckets) > 100000 { // bound memory under a spray of addresses: forget full buckets
-		for k, v := range l.buckets {
-			if v.tokens >= float64(l.Burst) {
-				delete(l.buckets, k)
-			}
-		}
-	}
 	return b
 }
 
-// Allow reports whether every key may attempt a login now, and how long to wait if not.
+// refilled is the bucket's tokens at now, without changing it.
+func (l *LoginLimiter) refilled(b *bucket, now time.Time) float64 {
+	return min(float64(l.Burst), b.tokens+now.Sub(b.at).Seconds()/l.Refill.Seconds())
+}
+
+// sweep forgets buckets that have refilled completely: they hold nothing a new bucket would not.
+func (l *LoginLimiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if l.refilled(b, now) >= float64(l.Burst) {
+			delete(l.buckets, k)
+		}
+	}
+	l.sweepAt = 2 * len(l.buckets)
+}
+
+// Allow reports whether every key may attempt a login now, and how long to wait if not. It
+// stores nothing: only failures create state, so attempts alone cannot grow memory.
 func (l *LoginLimiter) Allow(keys ...string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.Now()
 	for _, k := range keys {
-		if b := l.get(k, now); b.tokens < 1 {
-			return false, time.Duration((1 - b.tokens) * float64(l.Refill))
+		b := l.buckets[boundKey(k)]
+		if b == nil {
+			continue
+		}
+		if tokens := l.refilled(b, now); tokens < 1 {
+			return false, time.Duration((1 - tokens) * float64(l.Refill))
 		}
 	}
 	return true, 0
@@ -67,6 +91,16 @@ func (l *LoginLimiter) Fail(keys ...string) {
 	defer l.mu.Unlock()
 	now := l.Now()
 	for _, k := range keys {
-		l.get(k, now).tokens--
+		l.get(boundKey(k), now).tokens--
 	}
+}
+
+// boundKey keeps attacker-chosen keys (an email field can be as long as a request body) from
+// costing more than a hash's worth of memory.
+func boundKey(k string) string {
+	if len(k) <= 128 {
+		return k
+	}
+	sum := sha256.Sum256([]byte(k))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
