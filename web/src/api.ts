@@ -101,6 +101,66 @@ export interface NewToken {
   secret: string;
 }
 
+/** Agent enrollment key (the secret itself is only in NewEnrollmentKey, once). */
+export interface EnrollmentKey {
+  id: number;
+  name: string;
+  prefix: string;
+  max_uses: number;
+  uses: number;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface NewEnrollmentKey {
+  key: EnrollmentKey;
+  secret: string;
+  command: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  user_id: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+  remote: string;
+  created_at: string;
+}
+
+/** The hub returns at most this many audit entries per request. */
+export const AUDIT_PAGE = 100;
+
+export interface StorageUsage {
+  samples: number;
+  bytes: number;
+}
+
+export interface HostStorage extends StorageUsage {
+  host_id: number;
+  name: string;
+}
+
+export interface StorageStats {
+  total: StorageUsage;
+  hosts: HostStorage[];
+}
+
+export interface PruneResult {
+  hosts: number;
+  before: string;
+}
+
+export interface RotatedToken {
+  host: HostSummary;
+  token: string;
+  command: string;
+}
+
+/** Admins and owners manage hosts' tokens, enrollment keys and storage (docs/api.md: "admin+"). */
+export const isAdmin = (role: Role): boolean => role === "owner" || role === "admin";
+
 /** Messages the hub sends on /api/v1/live. */
 export type LiveMessage =
   | {
@@ -199,6 +259,24 @@ export const api = {
     if (q.step) p.set("step", String(q.step));
     return request<SeriesResult>("GET", `/api/v1/hosts/${id}/series?${p}`, { signal });
   },
+
+  rotateHostToken: (id: number) => request<RotatedToken>("POST", `/api/v1/hosts/${id}/token`),
+  /** A plain GET link (the session cookie authenticates it): CSV of the host's raw samples. */
+  exportCsvUrl: (id: number, from: number, to: number) =>
+    `/api/v1/hosts/${id}/export.csv?${new URLSearchParams({ from: String(Math.round(from)), to: String(Math.round(to)) })}`,
+
+  changePassword: (current: string, next: string) => request<void>("POST", "/api/v1/me/password", { body: { current, new: next } }),
+
+  enrollmentKeys: () => request<{ keys: EnrollmentKey[] | null }>("GET", "/api/v1/enrollment-keys"),
+  createEnrollmentKey: (body: { name: string; max_uses: number; expires_in_days: number }) =>
+    request<NewEnrollmentKey>("POST", "/api/v1/enrollment-keys", { body }),
+  revokeEnrollmentKey: (id: number) => request<void>("DELETE", `/api/v1/enrollment-keys/${id}`),
+
+  audit: (before?: number) =>
+    request<{ entries: AuditEntry[] | null }>("GET", "/api/v1/audit" + (before ? `?before=${before}` : "")),
+
+  storage: () => request<StorageStats>("GET", "/api/v1/storage"),
+  pruneStorage: (body: { before: string; host_id?: number }) => request<PruneResult>("POST", "/api/v1/storage/prune", { body }),
 
   tokens: () => request<{ tokens: APIToken[] }>("GET", "/api/v1/tokens"),
   createToken: (body: { name: string; scope: TokenScope; expires_in_days?: number }) =>

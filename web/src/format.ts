@@ -49,6 +49,33 @@ export function dateTimeOf(v: string | number | null | undefined): string {
   return Number.isNaN(d.getTime()) ? "—" : dateTime.format(d);
 }
 
+const dateTimeSec = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+/** Date and time to the second, in the viewer's time zone (audit log). */
+export function dateTimeSecOf(v: string | number | null | undefined): string {
+  if (v === null || v === undefined || v === "") return "—";
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? "—" : dateTimeSec.format(d);
+}
+
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });
+
+export function dateOf(v: Date): string {
+  return dateOnly.format(v);
+}
+
+/** The viewer's time zone name, e.g. "Europe/Berlin". */
+export function timeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+}
+
+const count = new Intl.NumberFormat();
+
+/** An integer with the viewer's digit grouping (1,234,567). */
+export function integer(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? "—" : count.format(v);
+}
+
 export function ago(v: string | number | null | undefined, now = Date.now()): string {
   if (v === null || v === undefined || v === "") return "never";
   const t = new Date(v).getTime();

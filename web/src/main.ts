@@ -9,7 +9,6 @@ import { NavBar, type NavView } from "./components/NavBar";
 import { LoginPage } from "./components/LoginPage";
 import { SetupPage } from "./components/SetupPage";
 import { FleetPage } from "./components/FleetPage";
-import { TokensPage } from "./components/TokensPage";
 import { StateMessage } from "./components/StateMessage";
 
 /** What a signed-in page gets from the app shell. */
@@ -99,6 +98,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   if (!live) live = new Live();
   const ctx: PageContext = { me: me!, live };
   const host = /^\/hosts\/(\d+)\/?$/.exec(path);
+  const settings = /^\/settings\/(account|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
   if (path === "/" || path === "") {
     document.title = "Fleet · Vigil";
     mount(FleetPage(ctx), true);
@@ -109,9 +109,16 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     const { HostPage } = await import("./components/HostPage");
     if (seq !== renderSeq) return;
     mount(HostPage(ctx, Number(host[1])), true);
-  } else if (path === "/settings/tokens") {
-    document.title = "API tokens · Vigil";
-    mount(TokensPage(ctx), true);
+  } else if (path === "/settings" || path === "/settings/") {
+    navigate("/settings/account", true);
+    return;
+  } else if (settings) {
+    mount(StateMessage({ kind: "loading", text: "Loading settings…" }), true);
+    // Settings are loaded on demand too: few visits, and the first page stays small.
+    const { SettingsPage, settingsTitle } = await import("./components/SettingsPage");
+    if (seq !== renderSeq) return;
+    document.title = `${settingsTitle(settings[1])} · Settings · Vigil`;
+    mount(SettingsPage(ctx, settings[1]), true);
   } else {
     document.title = "Not found · Vigil";
     mount(

@@ -1,9 +1,10 @@
 // One host: facts, range picker and the metric charts; in the 1h range it also streams live values.
 
-import { api, ApiError, type Host, type Latest, type LiveMessage, type SeriesResult } from "../api";
+import { api, ApiError, isAdmin, type Host, type Latest, type LiveMessage, type SeriesResult } from "../api";
 import { h, replace, type View } from "../dom";
 import type { PageContext } from "../main";
 import { navigate } from "../router";
+import { openAgentTokenDialog } from "./AgentTokenDialog";
 import { Chart, type ChartLine, type ChartView, type Unit } from "./Chart";
 import { HostFacts } from "./HostFacts";
 import { isRange, RANGES, RangePicker, type RangeKey } from "./RangePicker";
@@ -85,6 +86,14 @@ export function HostPage(ctx: PageContext, id: number): View {
   const streaming = h("span", { class: "streaming", hidden: true, "data-testid": "host-streaming" }, "Streaming every second");
   const chartGrid = h("div", { class: "charts" }, charts.map((c) => c.view.el));
   const chartError = h("div", { role: "alert" });
+  // A plain link: the session cookie authenticates the GET; the range is filled in when clicked.
+  const exportLink = h("a", { class: "btn btn-sm", href: "#", download: "", "data-testid": "host-export-csv", title: "Raw samples of the selected range as CSV" }, "Export CSV");
+  function updateExport(): void {
+    const to = Date.now();
+    exportLink.href = api.exportCsvUrl(id, to - RANGES[range], to);
+    exportLink.setAttribute("aria-label", `Export the last ${range} as CSV`);
+  }
+  exportLink.addEventListener("click", updateExport);
 
   function redraw(): void {
     // The per-core toggle only makes sense once per-core series exist.
@@ -167,6 +176,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     history.replaceState(null, "", location.pathname + (q.size ? `?${q}` : ""));
     setLive(r === "1h");
     renderHeader();
+    updateExport();
     scheduleRefresh();
     void loadSeries();
   }
@@ -196,14 +206,20 @@ export function HostPage(ctx: PageContext, id: number): View {
       return;
     }
     renderHeader();
+    updateExport();
     replace(el,
       h("a", { href: "/", class: "back" }, "← Fleet"),
       h("div", { class: "page-head" },
         h("div", { class: "title-row" }, title, status),
-        // Deleting needs admin or owner (docs/api.md); others do not get the button.
-        ctx.me.role === "owner" || ctx.me.role === "admin"
-          ? h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")
-          : null),
+        h("div", { class: "head-actions" },
+          exportLink,
+          // A new agent token and deleting need admin or owner (docs/api.md); others do not get the buttons.
+          isAdmin(ctx.me.role)
+            ? h("button", { type: "button", class: "btn btn-sm", "data-testid": "host-rotate-token", onclick: () => host && openAgentTokenDialog(host) }, "Agent token")
+            : null,
+          isAdmin(ctx.me.role)
+            ? h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")
+            : null)),
       facts.el,
       h("div", { class: "toolbar range-bar" }, RangePicker(range, onRange), h("span", null, streaming, tierNote)),
       chartError,
