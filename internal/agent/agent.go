@@ -212,10 +212,12 @@ func (a *Agent) Run(ctx context.Context) error {
 			hub = (hub + 1) % len(a.cfg.Hubs)
 			backoff = min(backoff*2, backoffMax)
 		}
+		fire, stop := a.cfg.Clock.Timer(wait)
 		select {
 		case <-ctx.Done():
+			stop()
 			return nil
-		case <-a.cfg.Clock.After(wait):
+		case <-fire:
 		}
 	}
 }

@@ -6,12 +6,16 @@ import "time"
 // snapshot timestamps all go through it, so tests can drive them without sleeping.
 type Clock interface {
 	Now() time.Time
-	// After delivers the time once d has passed, like time.After.
-	After(d time.Duration) <-chan time.Time
+	// Timer delivers the time once d has passed, like time.NewTimer; stop releases it early.
+	Timer(d time.Duration) (c <-chan time.Time, stop func())
 }
 
 // wallClock is the real clock.
 type wallClock struct{}
 
-func (wallClock) Now() time.Time                         { return time.Now() }
-func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) Timer(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}

@@ -49,10 +49,12 @@ func (a *Agent) enrollment(ctx context.Context) error {
 			return err
 		}
 		a.log.Warn("enrollment failed; retrying", "hub", hub, "err", err, "retry_in", backoff)
+		fire, stop := a.cfg.Clock.Timer(time.Duration(rand.Int64N(int64(backoff))) + 100*time.Millisecond)
 		select {
 		case <-ctx.Done():
+			stop()
 			return ctx.Err()
-		case <-a.cfg.Clock.After(time.Duration(rand.Int64N(int64(backoff))) + 100*time.Millisecond):
+		case <-fire:
 		}
 		backoff = min(backoff*2, time.Minute)
 	}

@@ -78,13 +78,20 @@ func (a *Agent) schedule(ctx context.Context) {
 	a.collectOnce(a.cfg.Clock.Now())
 	for {
 		interval := a.mode.interval(a.cfg.Interval)
-		next := nextBoundary(a.cfg.Clock.Now(), interval)
+		now := a.cfg.Clock.Now()
+		next := nextBoundary(now, interval)
+		fire, stop := a.cfg.Clock.Timer(next.Sub(now))
+	wait:
 		select {
 		case <-ctx.Done():
+			stop()
 			return
 		case <-a.mode.wake:
-			// The interval may have changed: recompute the boundary.
-		case now := <-a.cfg.Clock.After(next.Sub(a.cfg.Clock.Now())):
+			if a.mode.interval(a.cfg.Interval) == interval {
+				goto wait // nothing changed (a repeated command): keep the timer
+			}
+			stop() // the interval changed: recompute the boundary
+		case now := <-fire:
 			// A timer that fires late (suspend, overload) stamps the real time; one that fires
 			// on time stamps the boundary, which keeps timestamps regular.
 			if now.Sub(next) < interval/2 {

@@ -41,8 +41,10 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 	if err != nil {
 		return false, fmt.Errorf("encode hello with %d series: %w", len(series), err)
 	}
+	// Like Read, a Write whose context ends drops the connection; shutdown waits for the
+	// current frame instead and then closes cleanly.
 	write := func(frame []byte) error {
-		wctx, cancel := context.WithTimeout(ctx, netTimeout)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), netTimeout)
 		defer cancel()
 		return ws.Write(wctx, websocket.MessageBinary, frame)
 	}
@@ -152,25 +154,41 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 		case <-ctx.Done():
 			return true, closeClean()
 		case err := <-readErr:
-			return true, err
+			// Acks read before the connection ended still count: fewer resends next time.
+			for {
+				select {
+				case m := <-in:
+					a.handleAck(m, inFlight)
+				default:
+					return true, err
+				}
+			}
 		case <-a.fresh:
 		case m := <-in:
-			ack, ok := m.(*wire.Ack)
-			if !ok {
-				return true, fmt.Errorf("hub %s sent a second %s", url, m.Type())
-			}
-			for _, r := range ack.Ranges {
-				if err := a.store.Ack(r.From, r.To); err != nil {
-					a.log.Warn("recording an acknowledgement in the spool failed", "err", err)
-				}
-				for last := range inFlight {
-					if last >= r.From && last <= r.To {
-						delete(inFlight, last)
-					}
-				}
+			if err := a.handleAck(m, inFlight); err != nil {
+				return true, fmt.Errorf("hub %s: %w", url, err)
 			}
 		}
 	}
+}
+
+// handleAck removes acknowledged snapshots from the spool and frees backlog frame slots.
+func (a *Agent) handleAck(m wire.Message, inFlight map[uint64]bool) error {
+	ack, ok := m.(*wire.Ack)
+	if !ok {
+		return fmt.Errorf("unexpected second %s", m.Type())
+	}
+	for _, r := range ack.Ranges {
+		if err := a.store.Ack(r.From, r.To); err != nil {
+			a.log.Warn("recording an acknowledgement in the spool failed", "err", err)
+		}
+		for last := range inFlight {
+			if last >= r.From && last <= r.To {
+				delete(inFlight, last)
+			}
+		}
+	}
+	return nil
 }
 
 // dial opens the WebSocket with the agent token. A 401 or 403 becomes a rejectedError with the
