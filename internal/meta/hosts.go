@@ -141,6 +141,8 @@ func (d *DB) UpdateHostFacts(ctx context.Context, hostID int64, facts json.RawMe
 
 // TouchHost records when the host's agent was last connected.
 func (d *DB) TouchHost(ctx context.Context, hostID int64, t time.Time) error {
-	_, err := d.db.ExecContext(ctx, d.q(`UPDATE hosts SET last_seen = ? WHERE id = ?`), t.UnixMilli(), hostID)
-	return err
+	if _, err := d.db.ExecContext(ctx, d.q(`UPDATE hosts SET last_seen = ? WHERE id = ?`), t.UnixMilli(), hostID); err != nil {
+		return fmt.Errorf("record last seen of host %d: %w", hostID, err)
+	}
+	return nil
 }

@@ -2,14 +2,30 @@ package meta
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
 
+// migration is one schema version. SQL is written in the dialects' common subset, with
+// "SERIAL_PK" standing for each dialect's auto-increment primary key; Postgres, when set,
+// replaces SQL on PostgreSQL, so each dialect keeps its own history where they must differ.
+type migration struct {
+	SQL      string
+	Postgres string
+}
+
+func (m migration) forDialect(dialect string) string {
+	if dialect == "postgres" && m.Postgres != "" {
+		return m.Postgres
+	}
+	return m.SQL
+}
+
 // migrations are applied in order and recorded in meta_migrations. Never edit a released entry:
-// append a new one. "SERIAL_PK" becomes each dialect's auto-increment primary key.
-var migrations = []string{
-	`CREATE TABLE orgs (id SERIAL_PK, name TEXT NOT NULL, created_at BIGINT NOT NULL);
+// append a new one. Table names must not start with series_: the series store owns those.
+var migrations = []migration{
+	{SQL: `CREATE TABLE orgs (id SERIAL_PK, name TEXT NOT NULL, created_at BIGINT NOT NULL);
 	 CREATE TABLE users (id SERIAL_PK, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL);
 	 CREATE TABLE memberships (user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	   org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, role TEXT NOT NULL, PRIMARY KEY (user_id, org_id));
@@ -22,29 +38,55 @@ var migrations = []string{
 	 CREATE TABLE hosts (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, name TEXT NOT NULL,
 	   token_hash TEXT NOT NULL UNIQUE, facts TEXT NOT NULL DEFAULT '{}', agent_version TEXT NOT NULL DEFAULT '',
 	   created_at BIGINT NOT NULL, last_seen BIGINT, UNIQUE (org_id, name));
-	 CREATE TABLE setup_tokens (hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL);`,
-	`CREATE TABLE audit_log (id SERIAL_PK, org_id BIGINT, user_id BIGINT, actor TEXT NOT NULL, action TEXT NOT NULL,
+	 CREATE TABLE setup_tokens (hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL);`},
+	{SQL: `CREATE TABLE audit_log (id SERIAL_PK, org_id BIGINT, user_id BIGINT, actor TEXT NOT NULL, action TEXT NOT NULL,
 	   target TEXT NOT NULL, detail TEXT NOT NULL, remote TEXT NOT NULL, created_at BIGINT NOT NULL);
-	 CREATE INDEX audit_log_org ON audit_log (org_id, id);`,
-	`CREATE TABLE enrollment_keys (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	 CREATE INDEX audit_log_org ON audit_log (org_id, id);`},
+	{SQL: `CREATE TABLE enrollment_keys (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
 	   hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL, name TEXT NOT NULL, max_uses INTEGER NOT NULL,
-	   uses INTEGER NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
-	`CREATE TABLE invitations (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   uses INTEGER NOT NULL DEFAULT 0, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`},
+	{SQL: `CREATE TABLE invitations (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
 	   hash TEXT NOT NULL UNIQUE, email TEXT NOT NULL, role TEXT NOT NULL, invited_by BIGINT NOT NULL,
-	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`,
-	`ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
+	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);`},
+	{SQL: `ALTER TABLE users ADD COLUMN totp_secret TEXT NOT NULL DEFAULT '';
 	 ALTER TABLE users ADD COLUMN totp_pending TEXT NOT NULL DEFAULT '';
 	 ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 	 CREATE TABLE recovery_codes (user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, hash TEXT NOT NULL,
-	   PRIMARY KEY (user_id, hash));`,
+	   PRIMARY KEY (user_id, hash));`},
+	{SQL: `CREATE INDEX memberships_org ON memberships (org_id);
+	 CREATE INDEX sessions_user ON sessions (user_id, org_id);
+	 CREATE INDEX api_tokens_org ON api_tokens (org_id, user_id);
+	 CREATE INDEX invitations_org ON invitations (org_id)`},
 }
 
+// migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.
+const migrationLock = 0x76696769 // "vigi"
+
+// migrate applies pending migrations, each in its own transaction, on one pinned connection.
+// Several processes may start at once (hubs behind a load balancer, the admin CLI beside a
+// hub). On PostgreSQL they queue on an advisory lock: even CREATE TABLE IF NOT EXISTS collides
+// when run concurrently there. On SQLite writes are serialised anyway; each version's row in
+// meta_migrations is inserted first, so a process that read an old version number blocks on
+// that insert until the other commits, then sees a unique violation and skips the version.
 func (d *DB) migrate(ctx context.Context) error {
-	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("metadata schema migration: %w", err)
+	}
+	defer conn.Close()
+	if d.dialect == "postgres" {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("wait for other hubs' schema migrations: %w", err)
+		}
+		// Unlock with a fresh context: the caller's may be cancelled, and a lock left on a
+		// pooled connection would block every other hub's start.
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
 	var done int
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM meta_migrations`).Scan(&done); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM meta_migrations`).Scan(&done); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	pk := "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -52,26 +94,32 @@ func (d *DB) migrate(ctx context.Context) error {
 		pk = "BIGSERIAL PRIMARY KEY"
 	}
 	for v := done + 1; v <= len(migrations); v++ {
-		tx, err := d.db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		for _, stmt := range strings.Split(strings.ReplaceAll(migrations[v-1], "SERIAL_PK", pk), ";") {
-			if strings.TrimSpace(stmt) == "" {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				tx.Rollback()
-				return fmt.Errorf("migration %d: %w", v, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO meta_migrations (version) VALUES (?)`), v); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
+		if err := d.apply(ctx, conn, v, strings.ReplaceAll(migrations[v-1].forDialect(d.dialect), "SERIAL_PK", pk)); err != nil {
+			return fmt.Errorf("metadata schema migration %d: %w", v, err)
 		}
 	}
 	return nil
+}
+
+func (d *DB) apply(ctx context.Context, conn *sql.Conn, version int, script string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO meta_migrations (version) VALUES (?)`), version); err != nil {
+		if isUnique(err) {
+			return nil // another process applied it meanwhile
+		}
+		return err
+	}
+	for _, stmt := range strings.Split(script, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -62,26 +62,51 @@ func (d *DB) SetupNeeded(ctx context.Context) (bool, error) {
 	return n == 0, nil
 }
 
-// CompleteSetup consumes the setup token and creates the first owner with their organization.
-// A wrong or used token gives ErrNotFound.
+// CompleteSetup consumes the setup token and creates the first owner with their organization,
+// in one transaction: a failure leaves the token usable, and two racing requests with the same
+// token cannot both succeed. A wrong or used token gives ErrNotFound.
 func (d *DB) CompleteSetup(ctx context.Context, token, email, passwordHash, orgName string) (User, Org, error) {
-	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM setup_tokens WHERE hash = ?`), Hash(token))
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, Org{}, fmt.Errorf("complete setup: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, d.q(`DELETE FROM setup_tokens WHERE hash = ?`), Hash(token))
 	if err != nil {
 		return User{}, Org{}, fmt.Errorf("consume setup token: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return User{}, Org{}, ErrNotFound
 	}
-	return d.CreateOwner(ctx, email, passwordHash, orgName)
-}
-
-// CreateOwner creates a user owning a new organization, and retires any pending setup token.
-func (d *DB) CreateOwner(ctx context.Context, email, passwordHash, orgName string) (User, Org, error) {
-	tx, err := d.db.BeginTx(ctx, nil)
+	u, o, err := d.createOwner(ctx, tx, email, passwordHash, orgName)
 	if err != nil {
 		return User{}, Org{}, err
 	}
+	if err := tx.Commit(); err != nil {
+		return User{}, Org{}, fmt.Errorf("complete setup: %w", err)
+	}
+	return u, o, nil
+}
+
+// CreateOwner creates a user owning a new organization, and retires any pending setup token
+// (the admin CLI uses it; the setup link printed at start then stops working).
+func (d *DB) CreateOwner(ctx context.Context, email, passwordHash, orgName string) (User, Org, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, Org{}, fmt.Errorf("create owner %s: %w", email, err)
+	}
 	defer tx.Rollback()
+	u, o, err := d.createOwner(ctx, tx, email, passwordHash, orgName)
+	if err != nil {
+		return User{}, Org{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return User{}, Org{}, fmt.Errorf("create owner %s: %w", email, err)
+	}
+	return u, o, nil
+}
+
+func (d *DB) createOwner(ctx context.Context, tx *sql.Tx, email, passwordHash, orgName string) (User, Org, error) {
 	now := d.ms()
 	u := User{Email: email}
 	if err := tx.QueryRowContext(ctx, d.q(`INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?) RETURNING id`), email, passwordHash, now).Scan(&u.ID); err != nil {
@@ -98,9 +123,9 @@ func (d *DB) CreateOwner(ctx context.Context, email, passwordHash, orgName strin
 		return User{}, Org{}, fmt.Errorf("make %s owner: %w", email, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
-		return User{}, Org{}, err
+		return User{}, Org{}, fmt.Errorf("retire setup token: %w", err)
 	}
-	return u, o, tx.Commit()
+	return u, o, nil
 }
 
 // UserByEmail returns the user and their password hash.
@@ -167,8 +192,12 @@ type Session struct {
 	ExpiresAt     time.Time
 }
 
-// CreateSession stores a new session and returns its secret for the cookie.
+// CreateSession stores a new session and returns its secret for the cookie. Expired sessions
+// are purged here, so the table holds only live ones without a separate cleanup job.
 func (d *DB) CreateSession(ctx context.Context, userID, orgID int64, ttl time.Duration) (string, Session, error) {
+	if _, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE expires_at <= ?`), d.ms()); err != nil {
+		return "", Session{}, fmt.Errorf("purge expired sessions: %w", err)
+	}
 	secret := NewSecret("vgs_")
 	s := Session{UserID: userID, OrgID: orgID, CSRF: NewSecret(""), ExpiresAt: d.now().Add(ttl)}
 	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO sessions (hash, user_id, org_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -197,8 +226,10 @@ func (d *DB) SessionBySecret(ctx context.Context, secret string) (Session, error
 
 // DeleteSession ends a session (logout).
 func (d *DB) DeleteSession(ctx context.Context, secret string) error {
-	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE hash = ?`), Hash(secret))
-	return err
+	if _, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE hash = ?`), Hash(secret)); err != nil {
+		return fmt.Errorf("end session: %w", err)
+	}
+	return nil
 }
 
 // CreateUser creates a user without an organization; AddMember gives them one.
