@@ -7,25 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
-	"github.com/vigil-mon/vigil/internal/hub"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
-
-// openMeta opens the hub's database in a data directory, creating it when missing. The admin
-// commands work while the hub runs: SQLite in WAL mode lets them write beside it.
-func openMeta(ctx context.Context, dataDir string) (*meta.DB, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
-	}
-	return meta.Open(ctx, "sqlite", hub.DSN(dataDir))
-}
 
 func dataFlag(fs *flag.FlagSet) *string {
 	return fs.String("data", envOr("VIGIL_DATA", "./data"), "data directory [VIGIL_DATA]")
@@ -46,6 +35,13 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 		fmt.Fprintln(stderr, "vigil admin create: --email is required; the password is read from standard input")
 		return errUsage
 	}
+	addr := strings.ToLower(strings.TrimSpace(*email))
+	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
+		return fmt.Errorf("--email %q: want a plain address like you@example.com", *email)
+	}
+	if o := strings.TrimSpace(*org); o == "" || len(o) > 100 {
+		return fmt.Errorf("--org %q: want 1–100 characters", *org)
+	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read password from standard input: %w", err)
@@ -59,9 +55,12 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	defer db.Close()
-	u, o, err := db.CreateOwner(ctx, strings.ToLower(strings.TrimSpace(*email)), hash, *org)
+	u, o, err := db.CreateOwner(ctx, addr, hash, strings.TrimSpace(*org))
+	if errors.Is(err, meta.ErrConflict) {
+		return fmt.Errorf("a user %s already exists", addr)
+	}
 	if err != nil {
-		return fmt.Errorf("create owner %s: %w", *email, err)
+		return fmt.Errorf("create owner %s: %w", addr, err)
 	}
 	fmt.Fprintf(stdout, "Created owner %s (user id %d) of organization %q (id %d).\n", u.Email, u.ID, o.Name, o.ID)
 	return nil
@@ -86,12 +85,15 @@ func runTokenCreate(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if *scope != meta.ScopeRead && *scope != meta.ScopeWrite {
 		return fmt.Errorf("--scope %q: want read or write", *scope)
 	}
+	if *days < 0 || *days > 3650 {
+		return fmt.Errorf("--expires-days %d: want 0 (never) to 3650", *days)
+	}
 	db, err := openMeta(ctx, *data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, _, err := db.UserByEmail(ctx, strings.ToLower(*email))
+	u, _, err := db.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(*email)))
 	if err != nil {
 		return fmt.Errorf("user %s: %w", *email, err)
 	}
@@ -127,6 +129,9 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		fmt.Fprintln(stderr, "vigil host add: --name is required")
 		return errUsage
 	}
+	if !api.ValidHostName(*name) {
+		return fmt.Errorf("--name %q: want 1–100 letters, digits, spaces, dots, dashes or underscores", *name)
+	}
 	db, err := openMeta(ctx, *data)
 	if err != nil {
 		return err
@@ -138,6 +143,9 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 	}
 	h, token, err := db.CreateHost(ctx, *orgID, *name)
+	if errors.Is(err, meta.ErrConflict) {
+		return fmt.Errorf("a host named %q already exists in organization %d; `vigil host add` never replaces one (rotate its token in the web UI)", *name, *orgID)
+	}
 	if err != nil {
 		return fmt.Errorf("add host %q: %w", *name, err)
 	}
@@ -145,5 +153,3 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		h.Name, h.ID, token, api.AgentCommand(strings.TrimRight(*public, "/"), token))
 	return nil
 }
-
-var _ = filepath.Join

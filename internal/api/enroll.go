@@ -87,7 +87,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(body.Name)
-	if !validHostName(name) {
+	if !ValidHostName(name) {
 		writeError(w, http.StatusBadRequest, "name must be 1–100 letters, digits, spaces, dots, dashes or underscores", "name")
 		return
 	}

@@ -46,8 +46,9 @@ func (a *API) listHosts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"hosts": out})
 }
 
-// validHostName accepts what people call servers: letters, digits and . - _ , up to 100.
-func validHostName(name string) bool {
+// ValidHostName accepts what people call servers: letters, digits, spaces and . - _, up to 100
+// bytes. The admin CLI applies the same rule as the API.
+func ValidHostName(name string) bool {
 	if name == "" || len(name) > 100 {
 		return false
 	}
@@ -67,7 +68,7 @@ func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(body.Name)
-	if !validHostName(name) {
+	if !ValidHostName(name) {
 		writeError(w, http.StatusBadRequest, "name must be 1–100 letters, digits, spaces, dots, dashes or underscores", "name")
 		return
 	}
