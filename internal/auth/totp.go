@@ -75,16 +75,23 @@ func VerifyTOTP(secret, code string, t time.Time) (int64, bool) {
 // NewRecoveryCodes returns n one-time codes like "k7f2-9qxd-m3pa".
 func NewRecoveryCodes(n int) []string {
 	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789" // no look-alikes
+	// Bytes at or above limit are skipped (rejection sampling): 256 is not a multiple of the
+	// alphabet's 31 letters, and keeping them would make the first letters more likely.
+	const limit = 256 - 256%len(alphabet)
 	out := make([]string, n)
+	buf := make([]byte, 1)
 	for i := range out {
-		b := make([]byte, 12)
-		_, _ = rand.Read(b)
 		var s strings.Builder
-		for j, c := range b {
+		for j := 0; j < 12; {
+			_, _ = rand.Read(buf) // crypto/rand.Read never fails on supported platforms
+			if int(buf[0]) >= limit {
+				continue
+			}
 			if j > 0 && j%4 == 0 {
 				s.WriteByte('-')
 			}
-			s.WriteByte(alphabet[int(c)%len(alphabet)])
+			s.WriteByte(alphabet[int(buf[0])%len(alphabet)])
+			j++
 		}
 		out[i] = s.String()
 	}
