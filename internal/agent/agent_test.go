@@ -34,7 +34,7 @@ func (c *counter) Collect(time.Time) ([]collect.Sample, error) {
 	c.n++
 	out := []collect.Sample{
 		{Name: "cpu.used_pct", Value: float64(c.n)},
-		{Name: "load.1", Value: 0.123456},   // catalogue scale 2
+		{Name: "load.1", Value: 0.123456},  // catalogue scale 2
 		{Name: "x.custom", Value: 1.23456}, // unknown: scale 2
 	}
 	if c.n >= 2 {
@@ -164,24 +164,23 @@ func TestStreams(t *testing.T) {
 	}
 }
 
-// reconnect fires timers (backoff and schedule) until the agent connects to h again.
+// reconnect fires timers (backoff and schedule) until the agent connects to h again. It fires
+// only while both are armed, that is while the agent is idle and not connected.
 func reconnect(t *testing.T, clk *fakeClock, h *testHub) *hubConn {
 	t.Helper()
-	for range 50 {
-		clk.waitTimers(t, "schedule and backoff", count(2))
-		clk.fireNext(t)
-		for {
-			ds, changed := clk.armed()
-			if len(ds) == 2 {
-				break // the agent is idle again without having connected
-			}
-			select {
-			case c := <-h.conns:
-				return c
-			case <-changed:
-			case <-time.After(10 * time.Second):
-				t.Fatal("timed out waiting for the agent to connect or to arm a timer")
-			}
+	for fired := 0; fired < 50; {
+		ds, changed := clk.armed()
+		if len(ds) == 2 {
+			clk.fireNext(t)
+			fired++
+			continue
+		}
+		select {
+		case c := <-h.conns:
+			return c
+		case <-changed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out waiting for the agent to connect or to arm a timer; armed: %v", ds)
 		}
 	}
 	t.Fatal("the agent did not reconnect within 50 timer firings")

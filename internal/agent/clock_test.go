@@ -124,3 +124,10 @@ func (c *fakeClock) fireNext(t *testing.T) time.Duration {
 	c.notify()
 	return tm.d
 }
+
+// advance moves the clock without firing anything; for gaps while no agent runs.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

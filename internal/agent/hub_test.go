@@ -36,9 +36,9 @@ type testHub struct {
 type hubConn struct {
 	ws    *websocket.Conn
 	hello *wire.Hello
-	msgs  chan wire.Message // dict and batch frames in arrival order
+	msgs  chan wire.Message  // dict and batch frames in arrival order
 	acked chan wire.SeqRange // every range acknowledged, after the ack was written
-	done  chan struct{}     // closed when the connection ended
+	done  chan struct{}      // closed when the connection ended
 	// closeStatus is how the agent closed, valid after done.
 	closeStatus websocket.StatusCode
 }
@@ -203,4 +203,3 @@ func (h *testHub) command(t *testing.T, c *hubConn, cmd wire.Command) {
 		t.Fatalf("send command: %v", err)
 	}
 }
-
