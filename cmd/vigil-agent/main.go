@@ -47,7 +47,9 @@ var options = []option{
 	{"spool-dir", "VIGIL_SPOOL_DIR", "", "directory keeping snapshots until the hub acknowledges them (default /var/lib/vigil-agent, or ~/.local/state/vigil-agent when that is not writable; \"-\" = memory only)"},
 	{"spool-max-bytes", "VIGIL_SPOOL_MAX_BYTES", "67108864", "spool size limit in bytes; the oldest snapshots are dropped beyond it"},
 	{"spool-max-age", "VIGIL_SPOOL_MAX_AGE", "168h", "snapshots older than this are dropped from the spool"},
-	{"max-pending", "VIGIL_MAX_PENDING", "8640", "snapshots kept while the hub is unreachable (oldest dropped first)"},
+	{"spool-sync", "VIGIL_SPOOL_SYNC", "false", "fsync every spooled snapshot (survives power loss; costs a disk flush per snapshot)"},
+	{"max-pending", "VIGIL_MAX_PENDING", "8640", "snapshots kept in memory without a spool (--spool-dir -) or while the spool fails; oldest dropped first"},
+	{"listen", "VIGIL_LISTEN", "", "serve the agent's own counters at http://ADDR/metrics (e.g. 127.0.0.1:9101); off by default"},
 	{"root", "VIGIL_ROOT", "/", "filesystem root to read /proc and /sys under (e.g. /host in a container)"},
 	{"exclude-fs-types", "VIGIL_EXCLUDE_FS_TYPES", "", "comma-separated filesystem types to leave out, besides pseudo filesystems (e.g. nfs,cifs)"},
 	{"exclude-mounts", "VIGIL_EXCLUDE_MOUNTS", "", "comma-separated glob patterns of mount points to leave out (e.g. /snap/*,/var/lib/docker/*)"},
@@ -195,13 +197,13 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 		}
 	}
 	cfg.Collect = collect.Config{Root: cfg.Root, ExcludeFSTypes: list(vals["exclude-fs-types"]), ExcludeMounts: list(vals["exclude-mounts"])}
-	switch vals["include-virtual-net"] {
-	case "true", "1", "yes":
-		cfg.Collect.IncludeVirtualNet = true
-	case "false", "0", "no", "":
-	default:
-		return cfg, fmt.Errorf("--include-virtual-net %q: want true or false", vals["include-virtual-net"])
+	if cfg.Collect.IncludeVirtualNet, err = boolean("include-virtual-net", vals); err != nil {
+		return cfg, err
 	}
+	if cfg.SpoolSync, err = boolean("spool-sync", vals); err != nil {
+		return cfg, err
+	}
+	cfg.Listen = vals["listen"]
 	cfg.Token, cfg.EnrollKey, cfg.Name = vals["token"], vals["enroll-key"], vals["name"]
 	if p := vals["token-file"]; p != "" && cfg.Token == "" {
 		b, err := os.ReadFile(p)
@@ -223,6 +225,16 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 		return cfg, fmt.Errorf("--max-pending %q: want a number", vals["max-pending"])
 	}
 	return cfg, nil
+}
+
+func boolean(name string, vals map[string]string) (bool, error) {
+	switch vals[name] {
+	case "true", "1", "yes":
+		return true, nil
+	case "false", "0", "no", "":
+		return false, nil
+	}
+	return false, fmt.Errorf("--%s %q: want true or false", name, vals[name])
 }
 
 func list(s string) []string {

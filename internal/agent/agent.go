@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"path/filepath"
 	"sync/atomic"
@@ -52,8 +53,10 @@ type Config struct {
 	CAFile      string         // extra CA certificates for the hub
 	Fingerprint string         // pinned SHA-256 of the hub's leaf certificate (hex, colons allowed)
 	Version     string
-	Source      Source // nil = collect.New(Collect)
-	Clock       Clock  // nil = the wall clock
+	// Listen, when set, serves the agent's own counters at http://Listen/metrics.
+	Listen string
+	Source Source // nil = collect.New(Collect)
+	Clock  Clock  // nil = the wall clock
 }
 
 // Reconnect backoff: exponential with full jitter between these bounds.
@@ -74,6 +77,7 @@ type Agent struct {
 	mode  mode
 	fresh chan struct{} // a snapshot was stored: the connection has something to send
 	conn  connState     // owned by the Run goroutine
+	stats counters
 
 	seq        uint64        // last sequence number used; owned by the scheduler goroutine
 	lastSeq    atomic.Uint64 // seq, for the connection goroutine
@@ -179,6 +183,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("encode host facts: %w", err)
 	}
+	if a.cfg.Listen != "" {
+		ln, err := net.Listen("tcp", a.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("listen for /metrics on %s: %w", a.cfg.Listen, err)
+		}
+		mctx, stopMetrics := context.WithCancel(ctx)
+		defer stopMetrics()
+		go a.serveMetrics(mctx, ln)
+	}
 	a.log.Info("agent starting", "hubs", a.cfg.Hubs, "interval", a.cfg.Interval, "version", a.cfg.Version, "spool", a.cfg.SpoolDir)
 	sctx, stopSchedule := context.WithCancel(ctx)
 	scheduled := make(chan struct{})
@@ -194,6 +207,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.log.Info("disconnected from hub: agent stopping", "hub", url)
 			return nil
 		}
+		a.stats.connected.Store(false)
+		a.stats.failures.Add(1)
 		wait := time.Duration(rand.Int64N(int64(backoff))) + 1 // full jitter
 		var rej *rejectedError
 		switch {

@@ -145,6 +145,14 @@ func TestStreams(t *testing.T) {
 		t.Errorf("fs.used_pct rounded: got %v, want 50.01 (or 50 from binary rounding)", got)
 	}
 
+	var m strings.Builder
+	a.WriteMetrics(&m)
+	for _, line := range []string{"vigil_agent_hub_connected 1", "vigil_agent_snapshots_collected_total 2", "vigil_agent_hub_connects_total 1"} {
+		if !strings.Contains(m.String(), line+"\n") {
+			t.Errorf("metrics: got\n%s\nwant a line %q", m.String(), line)
+		}
+	}
+
 	// The hub acked both; once the connection ends (and Run arms its backoff, so the session is
 	// over) the spool must be empty.
 	recv(t, c.acked, "the first ack")

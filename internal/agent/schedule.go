@@ -120,6 +120,7 @@ func (a *Agent) collectOnce(now time.Time) {
 		a.log.Error("writing to the spool failed; keeping snapshots in memory only", "err", err)
 	}
 	if d := a.store.TakeDropped(); d > 0 {
+		a.stats.dropped.Add(uint64(d))
 		a.log.Warn("spool limit reached: dropped the oldest unacknowledged snapshots", "dropped", d,
 			"max_bytes", a.cfg.SpoolMaxBytes, "max_age", a.cfg.SpoolMaxAge, "max_pending", a.cfg.MaxPending)
 	}

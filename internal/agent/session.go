@@ -46,6 +46,8 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 	write := func(frame []byte) error {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), netTimeout)
 		defer cancel()
+		a.stats.frames.Add(1)
+		a.stats.bytes.Add(uint64(len(frame)))
 		return ws.Write(wctx, websocket.MessageBinary, frame)
 	}
 	if err := write(hello); err != nil {
@@ -87,6 +89,8 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 		}
 	}
 	a.conn.connected(url, a.store.Len())
+	a.stats.connected.Store(true)
+	a.stats.connects.Add(1)
 
 	send := func(backlog bool, recs []spool.Record) error {
 		b := &wire.Batch{Backlog: backlog, Snapshots: make([]wire.Snapshot, len(recs))}
