@@ -77,8 +77,16 @@ func drainBacklog(t *testing.T, c *hubConn, last uint64) (backlog []uint64) {
 // hub down while the agent collects, and expects every snapshot stored once, with no gap, and
 // acknowledged ones not sent again.
 func TestBacklogAfterHubOutage(t *testing.T) {
+	t.Run("spool", func(t *testing.T) { testBacklogAfterHubOutage(t, true) })
+	t.Run("memory only", func(t *testing.T) { testBacklogAfterHubOutage(t, false) })
+}
+
+func testBacklogAfterHubOutage(t *testing.T, spooled bool) {
 	h := newTestHub(t)
 	f := newFixture(t)
+	if !spooled {
+		f.spool = ""
+	}
 	a, _ := f.start(t, h.srv.URL)
 	c := recv(t, h.conns, "a connection")
 	c.nextBatch(t) // t0
