@@ -59,10 +59,12 @@ type Config struct {
 	Clock  Clock  // nil = the wall clock
 }
 
-// Reconnect backoff: exponential with full jitter between these bounds.
+// Reconnect backoff: exponential with full jitter between these bounds. A connection that
+// lasted healthyAfter resets it.
 const (
-	backoffMin = time.Second
-	backoffMax = time.Minute
+	backoffMin   = time.Second
+	backoffMax   = time.Minute
+	healthyAfter = time.Minute
 )
 
 // Agent is a running vigil-agent.
@@ -202,6 +204,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	backoff := backoffMin
 	for hub := 0; ; {
 		url := a.cfg.Hubs[hub]
+		start := a.cfg.Clock.Now()
 		welcomed, err := a.session(ctx, url, facts)
 		if ctx.Err() != nil {
 			a.log.Info("disconnected from hub: agent stopping", "hub", url)
@@ -217,12 +220,14 @@ func (a *Agent) Run(ctx context.Context) error {
 			st.rejected(url, rej, a.cfg.Clock.Now())
 			wait, backoff = backoffMax, backoffMax
 			hub = (hub + 1) % len(a.cfg.Hubs)
-		case welcomed:
+		case welcomed && a.cfg.Clock.Now().Sub(start) >= healthyAfter:
 			st.lost(url, err, a.store.Len())
 			// The hub was working: try it again first, soon.
 			backoff = backoffMin
 			wait = time.Duration(rand.Int64N(int64(backoffMin))) + 1
 		default:
+			// Includes a hub that welcomes and then drops the agent at once (say, its store
+			// is down): that must back off like a refused connection, not loop.
 			st.failed(url, err, a.cfg.Clock.Now(), backoff)
 			hub = (hub + 1) % len(a.cfg.Hubs)
 			backoff = min(backoff*2, backoffMax)

@@ -1,16 +1,22 @@
 // Package collect reads a host's metrics from /proc and /sys under a configurable root, so that
 // tests can point it at fixture trees. Rates (CPU %, bytes/s) are computed here from kernel
 // counters between two calls: what leaves the agent is what a person reads.
+//
+// The agent may collect every second while someone watches a host, and its whole budget is
+// 0.25 % of one core and 8 MB, so one Collect is written to cost tens of microseconds: files
+// are read into one reused buffer and parsed in place, labels (cores, devices, interfaces,
+// mounts) are turned into strings once and kept, and facts that never change are read once.
+//
+// The parsers are portable (they read bytes); which subsystems run is decided per OS by file
+// suffix: collect_linux.go reads them all, collect_other.go reports nothing.
 package collect
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
 	"time"
 )
 
-// Sample is one value as a person reads it.
+// Sample is one value as a person reads it (rates already computed).
 type Sample struct {
 	Name, Label string
 	Value       float64
@@ -27,69 +33,108 @@ type Metric struct {
 type Config struct {
 	// Root is the filesystem root; /proc and /sys are read under it. "" means "/".
 	Root string
-	// ExcludeFSTypes are filesystem types left out besides the pseudo filesystems.
+	// ExcludeFSTypes are filesystem types left out besides the pseudo filesystems that are
+	// always left out (see pseudoFS in fs.go and docs/metrics.md).
 	ExcludeFSTypes []string
-	// ExcludeMounts are glob patterns of mount points to leave out.
+	// ExcludeMounts are filepath.Match patterns of mount points to leave out.
 	ExcludeMounts []string
-	// IncludeVirtualNet keeps interfaces without a device (lo, veth, bridges), which otherwise
-	// are left out so traffic is not counted twice.
+	// IncludeVirtualNet also reports interfaces without a device behind them (lo, veth,
+	// bridges, bond masters, tunnels), which are otherwise left out because their traffic
+	// is already counted on a physical interface.
 	IncludeVirtualNet bool
-	// Statfs measures a mounted filesystem; nil uses the statfs system call on Root+mount.
+	// Statfs measures a mounted filesystem, given its mount point as the host sees it; nil
+	// uses the statfs system call on Root+mountpoint. Tests inject one reading a fixture.
 	Statfs func(path string) (StatfsResult, error)
 }
 
 // StatfsResult is a filesystem's size in bytes and inodes.
 type StatfsResult struct{ Total, Free, Avail, Files, FilesFree uint64 }
 
-// Collector keeps the previous counters to compute rates. It is not safe for concurrent use.
+// Collector keeps the previous counters to compute rates, and caches labels and facts. It is
+// not safe for concurrent use: the agent's scheduler is its only caller.
 type Collector struct {
 	cfg   Config
+	paths paths
 	facts *Facts
 
+	// buf holds the file read last; every parser's input points into it, so a parse must be
+	// finished before the next read. dirbuf is the same for directory entries.
+	buf    []byte
+	dirbuf []byte
+
+	gen      uint64 // collection number; state not seen in this one is dropped
 	prevTime time.Time
-	prevCPU  map[string]cpuTimes
-	prevDisk map[string]diskCounters
-	prevNet  map[string]netCounters
+	lastLen  int // samples in the previous collection, to size the next slice once
+
+	cpu     cpuState
+	disks   map[string]*diskState
+	nets    map[string]*netState
+	mounts  mountState
+	sensors sensorState
 }
 
-// New returns a Collector.
+// paths are the files read on every collection, joined once.
+type paths struct {
+	stat, loadavg, meminfo, mounts, diskstats, netdev, uptime, proc, sysBlock, sysNet, hwmon string
+}
+
+// New returns a Collector reading under cfg.Root.
 func New(cfg Config) *Collector {
 	if cfg.Root == "" {
 		cfg.Root = "/"
 	}
 	if cfg.Statfs == nil {
 		root := cfg.Root
-		cfg.Statfs = func(p string) (StatfsResult, error) { return statfs(filepath.Join(root, p)) }
-	}
-	return &Collector{cfg: cfg}
-}
-
-func (c *Collector) path(p ...string) string {
-	return filepath.Join(append([]string{c.cfg.Root}, p...)...)
-}
-
-func (c *Collector) read(p ...string) ([]byte, error) { return os.ReadFile(c.path(p...)) }
-
-// Collect reads every subsystem. A failing subsystem adds to the returned error while the others
-// still report.
-func (c *Collector) Collect(now time.Time) ([]Sample, error) {
-	out := make([]Sample, 0, 160)
-	var errs []error
-	dt := now.Sub(c.prevTime).Seconds()
-	if c.prevTime.IsZero() || dt <= 0 {
-		dt = 0
-	}
-	for _, step := range []func([]Sample, float64) ([]Sample, error){c.cpu, c.load, c.memory, c.filesystems, c.disks, c.network, c.temperatures, c.system} {
-		var err error
-		out, err = step(out, dt)
-		if err != nil {
-			errs = append(errs, err)
+		cfg.Statfs = func(p string) (StatfsResult, error) {
+			if root != "/" {
+				p = filepath.Join(root, p)
+			}
+			return statfs(p)
 		}
 	}
-	c.prevTime = now
-	return out, errors.Join(errs...)
+	j := func(p ...string) string { return filepath.Join(append([]string{cfg.Root}, p...)...) }
+	return &Collector{
+		cfg: cfg,
+		paths: paths{
+			stat:      j("proc", "stat"),
+			loadavg:   j("proc", "loadavg"),
+			meminfo:   j("proc", "meminfo"),
+			mounts:    j("proc", "self", "mounts"),
+			diskstats: j("proc", "diskstats"),
+			netdev:    j("proc", "net", "dev"),
+			uptime:    j("proc", "uptime"),
+			proc:      j("proc"),
+			sysBlock:  j("sys", "block"),
+			sysNet:    j("sys", "class", "net"),
+			hwmon:     j("sys", "class", "hwmon"),
+		},
+		buf:    make([]byte, 0, 16<<10),
+		disks:  map[string]*diskState{},
+		nets:   map[string]*netState{},
+		mounts: mountState{byPoint: map[string]*mountEntry{}, byDevice: map[string]*uint64{}},
+	}
 }
 
+// Collect reads every subsystem and returns its samples, which the caller owns. A failing
+// subsystem adds to the returned error (errors.Join) while the others still report. Rates are
+// over now minus the previous call's now; the first call reports no rates.
+func (c *Collector) Collect(now time.Time) ([]Sample, error) {
+	out := make([]Sample, 0, max(c.lastLen, 64))
+	dt := 0.0
+	if !c.prevTime.IsZero() {
+		dt = now.Sub(c.prevTime).Seconds()
+	}
+	if dt < 0 { // the wall clock went back: no rate is better than a wrong one
+		dt = 0
+	}
+	c.gen++
+	out, err := c.collectOS(out, now, dt)
+	c.prevTime = now
+	c.lastLen = len(out)
+	return out, err
+}
+
+// pct is part as a percentage of total, 0 when total is not positive.
 func pct(part, total float64) float64 {
 	if total <= 0 {
 		return 0
@@ -97,55 +142,19 @@ func pct(part, total float64) float64 {
 	return 100 * part / total
 }
 
-// Catalog lists every metric the agent can send; docs/metrics.md is its human form.
-func Catalog() []Metric {
-	m := []Metric{
-		{"cpu.used_pct", "%", 2, "CPU busy time (100 - idle - iowait), total or per core"},
+// ratio is a/b, 0 when b is not positive.
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
 	}
-	for _, mode := range cpuModes {
-		m = append(m, Metric{"cpu." + mode + "_pct", "%", 2, "CPU time in " + mode})
+	return a / b
+}
+
+// delta is cur-prev for a kernel counter. A counter that went backwards (a 32-bit wrap, a
+// device reset, or iowait, which proc(5) says may decrease) counts as no activity.
+func delta(cur, prev uint64) float64 {
+	if cur < prev {
+		return 0
 	}
-	m = append(m,
-		Metric{"load.1", "", 2, "load average over 1 minute"},
-		Metric{"load.5", "", 2, "load average over 5 minutes"},
-		Metric{"load.15", "", 2, "load average over 15 minutes"},
-		Metric{"mem.total_bytes", "B", 0, "physical memory"},
-		Metric{"mem.used_bytes", "B", 0, "used memory (total - available)"},
-		Metric{"mem.available_bytes", "B", 0, "memory available to new programs"},
-		Metric{"mem.cached_bytes", "B", 0, "page cache"},
-		Metric{"mem.buffers_bytes", "B", 0, "buffers"},
-		Metric{"mem.free_bytes", "B", 0, "unused memory"},
-		Metric{"mem.used_pct", "%", 2, "used / total"},
-		Metric{"swap.total_bytes", "B", 0, "swap size"},
-		Metric{"swap.used_bytes", "B", 0, "swap in use"},
-		Metric{"swap.used_pct", "%", 2, "swap used / total"},
-		Metric{"fs.total_bytes", "B", 0, "filesystem size"},
-		Metric{"fs.used_bytes", "B", 0, "filesystem bytes used"},
-		Metric{"fs.avail_bytes", "B", 0, "bytes available to unprivileged users"},
-		Metric{"fs.used_pct", "%", 2, "used / (used + avail), as df shows it"},
-		Metric{"fs.inodes_total", "", 0, "inodes"},
-		Metric{"fs.inodes_used", "", 0, "inodes used"},
-		Metric{"fs.inodes_used_pct", "%", 2, "inodes used / total"},
-		Metric{"disk.read_bps", "B/s", 0, "bytes read per second"},
-		Metric{"disk.write_bps", "B/s", 0, "bytes written per second"},
-		Metric{"disk.reads_ps", "1/s", 2, "read operations per second"},
-		Metric{"disk.writes_ps", "1/s", 2, "write operations per second"},
-		Metric{"disk.read_await_ms", "ms", 2, "mean time per read"},
-		Metric{"disk.write_await_ms", "ms", 2, "mean time per write"},
-		Metric{"disk.util_pct", "%", 2, "time the device was busy"},
-		Metric{"net.rx_bps", "B/s", 0, "bytes received per second"},
-		Metric{"net.tx_bps", "B/s", 0, "bytes sent per second"},
-		Metric{"net.rx_pps", "1/s", 2, "packets received per second"},
-		Metric{"net.tx_pps", "1/s", 2, "packets sent per second"},
-		Metric{"net.rx_errors_ps", "1/s", 2, "receive errors per second"},
-		Metric{"net.tx_errors_ps", "1/s", 2, "transmit errors per second"},
-		Metric{"net.rx_drops_ps", "1/s", 2, "received packets dropped per second"},
-		Metric{"net.tx_drops_ps", "1/s", 2, "sent packets dropped per second"},
-		Metric{"temp.celsius", "°C", 1, "temperature of a sensor"},
-		Metric{"system.uptime_s", "s", 0, "seconds since boot"},
-		Metric{"system.procs", "", 0, "processes"},
-		Metric{"system.procs_running", "", 0, "processes running"},
-		Metric{"system.procs_blocked", "", 0, "processes blocked on I/O"},
-	)
-	return m
+	return float64(cur - prev)
 }
