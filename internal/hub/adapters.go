@@ -76,7 +76,7 @@ func principalOrg(ctx context.Context) (int64, bool) {
 type seriesAdapter struct{ store *series.Store }
 
 func (a seriesAdapter) QuerySeries(ctx context.Context, hostID int64, q api.SeriesQuery) (api.SeriesResult, error) {
-	res, err := a.store.Query(ctx, series.Query{HostID: hostID, Names: q.Names, From: q.From, To: q.To, Step: q.Step})
+	res, err := a.store.Query(ctx, series.Query{HostID: hostID, Names: q.Names, From: q.From, To: q.To, Step: q.Step, MaxPoints: apiMaxPoints})
 	if err != nil {
 		return api.SeriesResult{}, err
 	}
@@ -87,6 +87,11 @@ func (a seriesAdapter) QuerySeries(ctx context.Context, hostID int64, q api.Seri
 	}
 	return out, nil
 }
+
+// apiMaxPoints caps the points per series the API returns: about one per pixel of a chart. It
+// also keeps long ranges on the coarse tiers (30 days at 720 points is a 1-hour step), which is
+// what keeps a 30-day query within its 100 ms budget (docs/benchmarks.md).
+const apiMaxPoints = 720
 
 // fleetAdapter serves the overview from the live hub, falling back to the store's newest
 // snapshot for hosts that have not reported since the hub started.
