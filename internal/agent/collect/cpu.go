@@ -41,13 +41,13 @@ type coreTimes struct {
 
 // procStat is what Vigil reads from /proc/stat.
 type procStat struct {
-	total                 cpuTimes
-	hasTotal              bool
-	cores                 []coreTimes // in file order; reused between calls
-	running, blocked      uint64
-	btime                 uint64
-	hasRunning, hasBtime  bool
-	hasBlocked            bool
+	total                cpuTimes
+	hasTotal             bool
+	cores                []coreTimes // in file order; reused between calls
+	running, blocked     uint64
+	btime                uint64
+	hasRunning, hasBtime bool
+	hasBlocked           bool
 }
 
 // parseStat reads /proc/stat into st, reusing st.cores. Unknown lines are skipped; a cpu line

@@ -5,7 +5,7 @@ import "fmt"
 // meminfo holds the /proc/meminfo fields Vigil uses, in bytes.
 type meminfo struct {
 	total, free, avail, buffers, cached, sreclaimable, swapTotal, swapFree uint64
-	hasTotal, hasAvail                                                   bool
+	hasTotal, hasAvail                                                     bool
 }
 
 // parseMeminfo reads /proc/meminfo. Values are in kB in every kernel; a line without a unit is

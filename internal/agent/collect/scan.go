@@ -1,43 +1,6 @@
 package collect
 
-import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"strconv"
-)
-
-// readFile reads a whole file into c.buf and returns it. The result is valid until the next
-// readFile: the buffer is reused because /proc files are read on every collection, and
-// os.ReadFile would allocate a new one each time (files in /proc report size 0, so it would
-// also grow it several times).
-func (c *Collector) readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b := c.buf[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", path, err)
-		}
-		if n == 0 && len(b) > 64<<20 { // no /proc or /sys file is this large
-			return nil, fmt.Errorf("read %s: larger than 64 MiB", path)
-		}
-	}
-	c.buf = b
-	return b, nil
-}
+import "strconv"
 
 // nextLine splits b at the first newline.
 func nextLine(b []byte) (line, rest []byte) {
