@@ -158,6 +158,40 @@ export interface RotatedToken {
   command: string;
 }
 
+export interface Member {
+  user_id: number;
+  email: string;
+  role: Role;
+}
+
+export interface Membership {
+  org: Org;
+  role: Role;
+}
+
+export interface Invitation {
+  id?: number;
+  org: string;
+  email: string;
+  role: Role;
+  expires_at: string;
+}
+
+export interface InvitationInfo {
+  invitation: Invitation;
+  account_exists: boolean;
+}
+
+export interface TOTPSetup {
+  secret: string;
+  otpauth_url: string;
+}
+
+/** Second factor sent with the password at sign-in: a TOTP code or a one-time recovery code. */
+export type SecondFactor = { totp: string } | { recovery_code: string };
+
+export const ROLES: Role[] = ["owner", "admin", "editor", "viewer"];
+
 /** Admins and owners manage hosts' tokens, enrollment keys and storage (docs/api.md: "admin+"). */
 export const isAdmin = (role: Role): boolean => role === "owner" || role === "admin";
 
@@ -245,10 +279,27 @@ export const api = {
   setupNeeded: () => request<{ needed: boolean }>("GET", "/api/v1/setup", { redirectOn401: false }),
   setup: (body: { token: string; email: string; password: string; org: string }) =>
     request<{ user: User }>("POST", "/api/v1/setup", { body, redirectOn401: false }),
-  login: (email: string, password: string) =>
-    request<{ user: User }>("POST", "/api/v1/auth/login", { body: { email, password }, redirectOn401: false }),
+  login: (email: string, password: string, second?: SecondFactor) =>
+    request<{ user: User }>("POST", "/api/v1/auth/login", { body: { email, password, ...second }, redirectOn401: false }),
+  invitation: (token: string) =>
+    request<InvitationInfo>("GET", `/api/v1/invitation?${new URLSearchParams({ token })}`, { redirectOn401: false }),
+  acceptInvitation: (token: string, password: string) =>
+    request<{ user: User; org: Org }>("POST", "/api/v1/invitation/accept", { body: { token, password }, redirectOn401: false }),
   logout: () => request<void>("POST", "/api/v1/auth/logout", { redirectOn401: false }),
   me: () => request<Me>("GET", "/api/v1/me"),
+  myOrgs: () => request<{ current: number; orgs: Membership[] | null }>("GET", "/api/v1/me/orgs"),
+  switchOrg: (org_id: number) => request<void>("POST", "/api/v1/auth/switch", { body: { org_id } }),
+
+  members: () => request<{ members: Member[] | null }>("GET", "/api/v1/members"),
+  setMemberRole: (userID: number, role: Role) => request<void>("PATCH", `/api/v1/members/${userID}`, { body: { role } }),
+  removeMember: (userID: number) => request<void>("DELETE", `/api/v1/members/${userID}`),
+  invite: (email: string, role: Role) =>
+    request<{ invitation: Invitation; link: string }>("POST", "/api/v1/invitations", { body: { email, role } }),
+
+  totpStatus: () => request<{ enabled: boolean }>("GET", "/api/v1/me/totp"),
+  totpSetup: () => request<TOTPSetup>("POST", "/api/v1/me/totp/setup"),
+  totpEnable: (code: string) => request<{ recovery_codes: string[] }>("POST", "/api/v1/me/totp/enable", { body: { code } }),
+  totpDisable: (password: string) => request<void>("POST", "/api/v1/me/totp/disable", { body: { password } }),
 
   hosts: () => request<{ hosts: HostSummary[] }>("GET", "/api/v1/hosts"),
   host: (id: number) => request<HostDetail>("GET", `/api/v1/hosts/${id}`),

@@ -57,7 +57,7 @@ async function logout(): Promise<void> {
 
 async function toSignIn(): Promise<void> {
   endSession();
-  const next = location.pathname === "/login" || location.pathname === "/setup" ? "" : location.pathname + location.search;
+  const next = ["/login", "/setup", "/invite"].includes(location.pathname) ? "" : location.pathname + location.search;
   try {
     const { needed } = await api.setupNeeded();
     if (needed) {
@@ -84,6 +84,16 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     mount(SetupPage({ token: query.get("token") ?? "" }), false);
     return;
   }
+  if (path === "/invite") {
+    document.title = "Invitation · Vigil";
+    // Public and rarely visited: loaded on demand so the first page stays small.
+    const { InvitePage } = await import("./components/InvitePage");
+    if (seq !== renderSeq) return;
+    // A browser already signed in (another account) must not keep that session's state.
+    endSession();
+    mount(InvitePage({ token: query.get("token") ?? "", onJoined: () => navigate("/", true) }), false);
+    return;
+  }
   if (!me) {
     if (!current) mount(StateMessage({ kind: "loading", text: "Loading…" }), false);
     try {
@@ -98,7 +108,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   if (!live) live = new Live();
   const ctx: PageContext = { me: me!, live };
   const host = /^\/hosts\/(\d+)\/?$/.exec(path);
-  const settings = /^\/settings\/(account|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
+  const settings = /^\/settings\/(account|security|members|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
   if (path === "/" || path === "") {
     document.title = "Fleet · Vigil";
     mount(FleetPage(ctx), true);

@@ -2,7 +2,7 @@
 
 import { h, type Child } from "../dom";
 
-export function AuthLayout(title: string, subtitle: string, ...body: Child[]): HTMLElement {
+export function AuthLayout(title: Child, subtitle: Child, ...body: Child[]): HTMLElement {
   return h("div", { class: "auth" },
     h("div", { class: "auth-card" },
       h("div", { class: "auth-brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Vigil"),

@@ -1,6 +1,8 @@
-// Sign-in form (POST /api/v1/auth/login).
+// Sign-in form (POST /api/v1/auth/login). With two-factor on, the hub answers 401 with
+// "field":"totp"; a second step then asks for the authenticator code (or a recovery code) and
+// sends it together with the email and password.
 
-import { api, ApiError } from "../api";
+import { api, ApiError, type SecondFactor } from "../api";
 import { h, type View } from "../dom";
 import { navigate } from "../router";
 import { AuthLayout } from "./AuthLayout";
@@ -13,6 +15,62 @@ export function LoginPage(p: { next: string }): View {
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "login-submit" }, "Sign in");
   const form = h("form", { class: "form", novalidate: true }, email.el, password.el, error, submit);
 
+  // Second step: the code from the authenticator app, or one of the recovery codes.
+  const code = FormField("Authentication code", { type: "text", name: "totp", inputmode: "numeric", autocomplete: "one-time-code",
+    pattern: "[0-9]*", maxlength: 6, required: true, "data-testid": "login-totp" });
+  const recovery = FormField("Recovery code", { type: "text", name: "recovery_code", autocomplete: "off", autocapitalize: "none",
+    spellcheck: "false", placeholder: "xxxx-xxxx-xxxx", required: true, "data-testid": "login-recovery" });
+  const hint = h("p", { class: "muted small" });
+  const error2 = h("p", { class: "form-error", role: "alert", "data-testid": "login-totp-error" });
+  const submit2 = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "login-totp-submit" }, "Verify");
+  const toggle = h("button", { type: "button", class: "btn-link", "data-testid": "login-use-recovery" });
+  const back = h("button", { type: "button", class: "btn-link", "data-testid": "login-back" }, "Back to email and password");
+  const form2 = h("form", { class: "form", novalidate: true, hidden: true }, hint, code.el, recovery.el, error2, submit2,
+    h("div", { class: "login-links" }, toggle, back));
+  let useRecovery = false;
+
+  const title = h("span", null, "Sign in");
+  const subtitle = h("span", null, "Monitor your servers.");
+
+  function setMode(recoveryMode: boolean): void {
+    useRecovery = recoveryMode;
+    code.el.hidden = recoveryMode;
+    recovery.el.hidden = !recoveryMode;
+    code.setError("");
+    recovery.setError("");
+    error2.textContent = "";
+    hint.textContent = recoveryMode
+      ? "Enter one of the recovery codes you stored when you turned on two-factor. Each works once."
+      : "Enter the 6-digit code from your authenticator app.";
+    toggle.textContent = recoveryMode ? "Use the authenticator app instead" : "Use a recovery code instead";
+    (recoveryMode ? recovery : code).input.focus();
+  }
+
+  function showStep(second: boolean): void {
+    form.hidden = second;
+    form2.hidden = !second;
+    title.textContent = second ? "Two-factor authentication" : "Sign in";
+    subtitle.textContent = second ? `Signing in as ${email.input.value.trim()}.` : "Monitor your servers.";
+    if (second) {
+      code.input.value = "";
+      recovery.input.value = "";
+      setMode(false);
+    } else {
+      password.input.value = "";
+      password.input.focus();
+    }
+  }
+
+  function done(): void {
+    // Only same-site paths are accepted as a destination after login.
+    navigate(p.next.startsWith("/") && !p.next.startsWith("//") ? p.next : "/", true);
+  }
+
+  function message(e: unknown): string {
+    return e instanceof ApiError && e.status === 429 ? "Too many attempts. Wait a minute and try again."
+      : e instanceof Error ? e.message : String(e);
+  }
+
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     error.textContent = "";
@@ -23,21 +81,56 @@ export function LoginPage(p: { next: string }): View {
     submit.textContent = "Signing in…";
     try {
       await api.login(email.input.value.trim(), password.input.value);
-      // Only same-site paths are accepted as a destination after login.
-      navigate(p.next.startsWith("/") && !p.next.startsWith("//") ? p.next : "/", true);
+      done();
     } catch (e) {
-      error.textContent =
-        e instanceof ApiError && e.status === 401 ? "Wrong email or password."
-        : e instanceof ApiError && e.status === 429 ? "Too many attempts. Wait a minute and try again."
-        : e instanceof Error ? e.message : String(e);
+      if (e instanceof ApiError && e.status === 401 && e.field === "totp") {
+        showStep(true);
+      } else {
+        error.textContent = e instanceof ApiError && e.status === 401 ? "Wrong email or password." : message(e);
+        password.input.select();
+      }
+    } finally {
       submit.disabled = false;
       submit.textContent = "Sign in";
-      password.input.select();
     }
   });
+
+  form2.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    error2.textContent = "";
+    const field = useRecovery ? recovery : code;
+    const value = field.input.value.replace(/\s+/g, "");
+    const valid = useRecovery ? value.length > 0 : /^\d{6}$/.test(value);
+    field.setError(valid ? "" : useRecovery ? "Enter a recovery code." : "Enter the 6 digits from your app.");
+    if (!valid) return;
+    const second: SecondFactor = useRecovery ? { recovery_code: value } : { totp: value };
+    submit2.disabled = true;
+    submit2.textContent = "Verifying…";
+    try {
+      await api.login(email.input.value.trim(), password.input.value, second);
+      done();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401 && (e.field === "totp" || e.field === "recovery_code")) {
+        field.setError(e.message);
+        field.input.select();
+      } else if (e instanceof ApiError && e.status === 401) {
+        // The password no longer works (changed meanwhile): start over.
+        showStep(false);
+        error.textContent = "Wrong email or password.";
+      } else {
+        error2.textContent = message(e);
+      }
+    } finally {
+      submit2.disabled = false;
+      submit2.textContent = "Verify";
+    }
+  });
+
+  toggle.addEventListener("click", () => setMode(!useRecovery));
+  back.addEventListener("click", () => showStep(false));
 
   // If the hub has no owner yet, the setup page is where to go.
   api.setupNeeded().then((r) => r.needed && navigate("/setup" + location.search, true), () => {});
   queueMicrotask(() => email.input.focus());
-  return { el: AuthLayout("Sign in", "Monitor your servers.", form) };
+  return { el: AuthLayout(title, subtitle, form, form2) };
 }

@@ -4,6 +4,7 @@ import type { Me } from "../api";
 import { h, type View } from "../dom";
 import type { Live } from "../live";
 import { LiveIndicator } from "./LiveIndicator";
+import { OrgSwitcher } from "./OrgSwitcher";
 
 export interface NavView extends View {
   /** Marks the link of the current page. */
@@ -26,7 +27,7 @@ export function NavBar(p: { me: Me; live: Live; onLogout: () => void }): NavView
       h("nav", { class: "nav-links", "aria-label": "Main" }, links.map((l) => l.el)),
       h("div", { class: "nav-right" },
         indicator.el,
-        h("span", { class: "nav-user", title: `${p.me.user.email} · ${p.me.org.name} (${p.me.role})` }, p.me.org.name),
+        OrgSwitcher(p.me),
         h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "logout", onclick: p.onLogout }, "Log out"),
       ),
     ),

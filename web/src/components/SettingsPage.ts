@@ -1,4 +1,4 @@
-// Settings area: sub-navigation (account, API tokens, enrollment keys, audit log, storage) and the
+// Settings area: sub-navigation (account, security, members, API tokens, enrollment keys, audit log, storage) and the
 // chosen section. Sections a role may not use are not linked; opened directly they explain why.
 
 import { isAdmin, type Role } from "../api";
@@ -7,6 +7,8 @@ import type { PageContext } from "../main";
 import { AccountPage } from "./AccountPage";
 import { AuditPage } from "./AuditPage";
 import { EnrollmentKeysPage } from "./EnrollmentKeysPage";
+import { MembersPage } from "./MembersPage";
+import { SecurityPage } from "./SecurityPage";
 import { StateMessage } from "./StateMessage";
 import { StoragePage } from "./StoragePage";
 import { TokensPage } from "./TokensPage";
@@ -23,6 +25,8 @@ interface Section {
 
 const SECTIONS: Section[] = [
   { key: "account", text: "Account", testid: "settings-account", allowed: () => true, denied: "", page: AccountPage },
+  { key: "security", text: "Security", testid: "settings-security", allowed: () => true, denied: "", page: SecurityPage },
+  { key: "members", text: "Members", testid: "settings-members", allowed: () => true, denied: "", page: MembersPage },
   // Kept as nav-api-tokens: browser tests used that hook before the settings area existed.
   { key: "tokens", text: "API tokens", testid: "nav-api-tokens", allowed: () => true, denied: "", page: TokensPage },
   { key: "enrollment-keys", text: "Enrollment keys", testid: "settings-enrollment-keys", allowed: isAdmin,
