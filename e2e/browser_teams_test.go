@@ -149,4 +149,52 @@ func TestBrowserTeams(t *testing.T) {
 	if p := path(owner); p != "/" {
 		t.Errorf("after the two-step login the owner is at %q, want /", p)
 	}
+
+	// A second organization invites the owner as admin: the existing account joins with its
+	// password, lands in the new organization, and the top bar offers the organization switcher.
+	run(t, "boss passphrase 456\n", "vigil", "admin", "create", "--email", "boss@example.com", "--org", "Beta", "--data", e.data)
+	boss := *e
+	boss.token = secretRe.FindString(run(t, "", "vigil", "token", "create", "--email", "boss@example.com", "--name", "boss", "--scope", "write", "--data", e.data))
+	var inv struct {
+		Link string `json:"link"`
+	}
+	if code := boss.postJSON(t, "/api/v1/invitations", `{"email":"owner@example.com","role":"admin"}`, &inv); code != 201 {
+		t.Fatalf("invite the owner to Beta: status %d", code)
+	}
+	link2, err := url.Parse(inv.Link)
+	if err != nil {
+		t.Fatalf("invitation link %q: %v", inv.Link, err)
+	}
+	step(owner, "join-second-org",
+		chromedp.Navigate(e.url+"/invite?token="+url.QueryEscape(link2.Query().Get("token"))),
+		chromedp.WaitVisible(css("invitation-password")),
+		chromedp.SendKeys(css("invitation-password"), e.password),
+		chromedp.Click(css("invitation-accept")),
+		chromedp.WaitVisible(css("org-switcher")),
+	)
+	current := func() string {
+		t.Helper()
+		s, err := chromedp.Run(owner, chromedp.Evaluate[string](`(() => { const s = document.querySelector('[data-testid="org-switcher"]'); return s ? s.selectedOptions[0].text : ""; })()`))
+		if err != nil { // the page may be reloading
+			t.Logf("read the organization switcher: %v", err)
+		}
+		return s
+	}
+	if got := current(); !strings.HasPrefix(got, "Beta") {
+		t.Errorf("after joining Beta the switcher shows %q", got)
+	}
+	if _, err := chromedp.Run(owner, chromedp.Evaluate[string](`(() => { const s = document.querySelector('[data-testid="org-switcher"]');
+		const o = [...s.options].find((o) => o.text.startsWith("Default")); s.value = o.value; s.dispatchEvent(new Event("change")); return o.value; })()`)); err != nil {
+		t.Fatalf("switch organization: %v", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.HasPrefix(current(), "Default"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			screenshot(t, owner, "teams-switch-failed")
+			t.Fatalf("the switcher still shows %q after switching to Default", current())
+		}
+	}
+	step(owner, "switched", chromedp.WaitVisible(css("logout")))
+	if p := path(owner); p != "/" {
+		t.Errorf("after switching the owner is at %q, want /", p)
+	}
 }
