@@ -123,16 +123,20 @@ func (c *Collector) fsSamples(out []Sample, b []byte) ([]Sample, error) {
 			continue
 		}
 		used := float64(st.Total - min(st.Free, st.Total))
-		inodesUsed := float64(st.Files - min(st.FilesFree, st.Files))
 		out = append(out,
 			Sample{"fs.total_bytes", e.label, float64(st.Total)},
 			Sample{"fs.used_bytes", e.label, used},
 			Sample{"fs.avail_bytes", e.label, float64(st.Avail)},
 			Sample{"fs.used_pct", e.label, pct(used, used+float64(st.Avail))},
-			Sample{"fs.inodes_total", e.label, float64(st.Files)},
-			Sample{"fs.inodes_used", e.label, inodesUsed},
-			Sample{"fs.inodes_used_pct", e.label, pct(inodesUsed, float64(st.Files))},
 		)
+		if st.Files > 0 { // btrfs, vfat and some network filesystems have no inode table
+			inodesUsed := float64(st.Files - min(st.FilesFree, st.Files))
+			out = append(out,
+				Sample{"fs.inodes_total", e.label, float64(st.Files)},
+				Sample{"fs.inodes_used", e.label, inodesUsed},
+				Sample{"fs.inodes_used_pct", e.label, pct(inodesUsed, float64(st.Files))},
+			)
+		}
 	}
 	for k, e := range s.byPoint { // unmounted
 		if e.gen != c.gen {
@@ -141,6 +145,9 @@ func (c *Collector) fsSamples(out []Sample, b []byte) ([]Sample, error) {
 	}
 	if len(s.byDevice) > 4*len(s.list)+64 { // devices forgotten by unmounting
 		clear(s.byDevice)
+	}
+	if len(failed) > 3 { // hundreds of stale mounts must not make a kilobyte-long log line
+		failed = append(failed[:3], fmt.Sprintf("and %d more", len(failed)-3))
 	}
 	if len(failed) > 0 {
 		return out, fmt.Errorf("measure filesystems: %s", strings.Join(failed, "; "))
@@ -157,9 +164,36 @@ func (c *Collector) excludedType(t []byte) bool {
 	return false
 }
 
+// containerFiles are the files Docker and Podman bind-mount into a container. They sit on
+// the host's container storage, which the host's own agent reports; inside the container they
+// would show up as three "filesystems" with the names of files.
+var containerFiles = [...]string{"/etc/resolv.conf", "/etc/hostname", "/etc/hosts"}
+
+// containerStorage are directories whose submounts are containers' and pods' private views
+// of filesystems reported elsewhere; the directories themselves are reported when mounted.
+var containerStorage = [...]string{"/var/lib/docker/", "/var/lib/containers/storage/", "/var/lib/kubelet/pods/", "/run/containerd/", "/run/k3s/"}
+
+// excludedMount reports whether a mount point is left out: a container's injected files, a
+// submount of container storage, or a match of a Config.ExcludeMounts pattern. A pattern
+// matching a directory also leaves out everything mounted below it, so "/snap/*" covers
+// /snap/core/123 although filepath.Match's * does not cross a slash.
 func (c *Collector) excludedMount(point string) bool {
-	return slices.ContainsFunc(c.cfg.ExcludeMounts, func(p string) bool {
-		ok, _ := filepath.Match(p, point)
-		return ok
-	})
+	if slices.Contains(containerFiles[:], point) {
+		return true
+	}
+	for _, dir := range containerStorage {
+		if strings.HasPrefix(point, dir) {
+			return true
+		}
+	}
+	for p := point; ; p = filepath.Dir(p) {
+		for _, pat := range c.cfg.ExcludeMounts {
+			if ok, _ := filepath.Match(pat, p); ok {
+				return true
+			}
+		}
+		if p == "/" || p == "." || p == "" {
+			return false
+		}
+	}
 }
