@@ -628,3 +628,30 @@ func TestTwoFactor(t *testing.T) {
 		t.Errorf("password only after disabling: got %d, want 200", code)
 	}
 }
+
+// TestInvitationNeedsSecondFactor: joining another organization signs in, so an account with
+// two-factor on must give its code there too.
+func TestInvitationNeedsSecondFactor(t *testing.T) {
+	e := newEnv(t)
+	c := e.owner(t)
+	_, setup := c.do(t, "POST", "/api/v1/me/totp/setup", "")
+	secret := setup["secret"].(string)
+	now := time.Now()
+	first, _ := auth.TOTPCode(secret, auth.TOTPStep(now))
+	if code, _ := c.do(t, "POST", "/api/v1/me/totp/enable", `{"code":"`+first+`"}`); code != 200 {
+		t.Fatalf("enable two-factor: got %d", code)
+	}
+	ctx := context.Background()
+	hash, _ := auth.HashPassword(pw)
+	_, other, _ := e.db.CreateOwner(ctx, "boss@other.org", hash, "Other")
+	boss, _, _ := e.db.UserByEmail(ctx, "boss@other.org")
+	_, inv, _ := e.db.CreateInvitation(ctx, other.ID, boss.ID, "owner@example.com", "viewer", time.Hour)
+	b := e.browser(t)
+	if code, body := b.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+inv+`","password":"`+pw+`"}`); code != 401 || body["field"] != "totp" {
+		t.Errorf("password only: got %d %v, want 401 asking for totp", code, body)
+	}
+	next, _ := auth.TOTPCode(secret, auth.TOTPStep(now)+1)
+	if code, _ := b.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+inv+`","password":"`+pw+`","totp":"`+next+`"}`); code != 200 {
+		t.Errorf("with the code: got %d, want 200", code)
+	}
+}

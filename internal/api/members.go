@@ -150,8 +150,10 @@ func (a *API) invitation(w http.ResponseWriter, r *http.Request) {
 // organization it joined.
 func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Token    string `json:"token"`
-		Password string `json:"password"`
+		Token        string `json:"token"`
+		Password     string `json:"password"`
+		TOTP         string `json:"totp"`
+		RecoveryCode string `json:"recovery_code"`
 	}
 	if !decode(w, r, &body) {
 		return
@@ -175,6 +177,13 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		if ok, _ := auth.VerifyPassword(hash, body.Password); !ok {
 			a.limiter.Fail(keys...)
 			writeError(w, http.StatusUnauthorized, "wrong password for "+inv.Email, "password")
+			return
+		}
+		// Accepting signs the browser in, so an account with two-factor on must pass it here too.
+		if !a.secondFactor(w, r, u.ID, body.TOTP, body.RecoveryCode) {
+			if body.TOTP != "" || body.RecoveryCode != "" {
+				a.limiter.Fail(keys...)
+			}
 			return
 		}
 	case errors.Is(err, meta.ErrNotFound):
