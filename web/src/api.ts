@@ -283,8 +283,8 @@ export const api = {
     request<{ user: User }>("POST", "/api/v1/auth/login", { body: { email, password, ...second }, redirectOn401: false }),
   invitation: (token: string) =>
     request<InvitationInfo>("GET", `/api/v1/invitation?${new URLSearchParams({ token })}`, { redirectOn401: false }),
-  acceptInvitation: (token: string, password: string) =>
-    request<{ user: User; org: Org }>("POST", "/api/v1/invitation/accept", { body: { token, password }, redirectOn401: false }),
+  acceptInvitation: (token: string, password: string, second?: SecondFactor) =>
+    request<{ user: User; org: Org }>("POST", "/api/v1/invitation/accept", { body: { token, password, ...second }, redirectOn401: false }),
   logout: () => request<void>("POST", "/api/v1/auth/logout", { redirectOn401: false }),
   me: () => request<Me>("GET", "/api/v1/me"),
   myOrgs: () => request<{ current: number; orgs: Membership[] | null }>("GET", "/api/v1/me/orgs"),

@@ -1,7 +1,9 @@
 // Invitation page (/invite?token=…, public): shows who is invited to which organization, then
 // joins with the password of the existing account or a new one (POST /api/v1/invitation/accept).
+// An existing account with two-factor on is answered 401 "field":"totp"; the page then asks for the
+// authenticator code (or a recovery code) in the same form, since accepting signs the browser in.
 
-import { api, ApiError, type InvitationInfo } from "../api";
+import { api, ApiError, type InvitationInfo, type SecondFactor } from "../api";
 import { h, replace, type View } from "../dom";
 import { dateTimeOf } from "../format";
 import { AuthLayout } from "./AuthLayout";
@@ -30,6 +32,10 @@ export function InvitePage(p: { token: string; onJoined: () => void }): View {
       minlength: info.account_exists ? null : MIN_PASSWORD, "data-testid": "invitation-password" });
     const repeat = info.account_exists ? null : FormField("Repeat the password", {
       type: "password", name: "password2", required: true, autocomplete: "new-password", "data-testid": "invitation-password-repeat" });
+    // One field takes either factor: six digits are a TOTP code, anything else a recovery code.
+    const code = FormField("Authentication code (or a recovery code)", { type: "text", name: "totp", autocomplete: "one-time-code",
+      autocapitalize: "none", spellcheck: "false", "data-testid": "invitation-totp" });
+    code.el.hidden = true;
     const error = h("p", { class: "form-error", role: "alert", "data-testid": "invitation-error" });
     const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "invitation-accept" },
       info.account_exists ? "Sign in and join" : "Create account and join");
@@ -39,7 +45,7 @@ export function InvitePage(p: { token: string; onJoined: () => void }): View {
       h("p", { class: "muted small" }, info.account_exists
         ? `${inv.email} already has a Vigil account: confirm it is yours with its password.`
         : `At least ${MIN_PASSWORD} characters. A few random words are easy to type and hard to guess.`),
-      password.el, repeat?.el, error, submit,
+      password.el, repeat?.el, code.el, error, submit,
       h("p", { class: "muted small" }, `The invitation is valid until ${dateTimeOf(inv.expires_at)}.`));
 
     form.addEventListener("submit", async (ev) => {
@@ -50,16 +56,30 @@ export function InvitePage(p: { token: string; onJoined: () => void }): View {
       const mismatch = repeat !== null && repeat.input.value !== pw;
       repeat?.setError(mismatch ? "The passwords differ." : "");
       if (!pw || (!info.account_exists && pw.length < MIN_PASSWORD) || mismatch) return;
+      let second: SecondFactor | undefined;
+      if (!code.el.hidden) {
+        const v = code.input.value.trim();
+        code.setError(v ? "" : "Enter the 6 digits from your app, or a recovery code.");
+        if (!v) return;
+        second = /^\d{6}$/.test(v) ? { totp: v } : { recovery_code: v };
+      }
       submit.disabled = true;
       try {
-        await api.acceptInvitation(p.token, pw);
+        await api.acceptInvitation(p.token, pw, second);
         p.onJoined();
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {
           gone("This invitation was used or has expired.", "Ask whoever invited you for a new link.");
           return;
         }
-        if (e instanceof ApiError && e.field === "password") password.setError(e.message);
+        if (e instanceof ApiError && e.status === 401 && (e.field === "totp" || e.field === "recovery_code")) {
+          const first = code.el.hidden;
+          code.el.hidden = false;
+          code.setError(first ? "" : e.message);
+          if (first) error.textContent = "This account has two-factor authentication on: enter the code from your authenticator app.";
+          code.input.value = "";
+          code.input.focus();
+        } else if (e instanceof ApiError && e.field === "password") password.setError(e.message);
         else error.textContent = e instanceof ApiError && e.status === 429 ? e.message : e instanceof Error ? e.message : String(e);
         submit.disabled = false;
       }
