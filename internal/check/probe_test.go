@@ -244,12 +244,12 @@ func TestTCPProbe(t *testing.T) {
 
 func TestDNSProbe(t *testing.T) {
 	addr := dnsServer(t, map[string][]dnsmessage.ResourceBody{
-		"app.example.test. A":    {a4("192.0.2.10"), a4("192.0.2.11")},
-		"app.example.test. AAAA": {&dnsmessage.AAAAResource{AAAA: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}}},
-		"example.test. MX":       {&dnsmessage.MXResource{Pref: 10, MX: mustName("mail.example.test.")}},
-		"example.test. TXT":      {&dnsmessage.TXTResource{TXT: []string{"v=spf1 -all"}}},
+		"app.example.test. A":     {a4("192.0.2.10"), a4("192.0.2.11")},
+		"app.example.test. AAAA":  {&dnsmessage.AAAAResource{AAAA: [16]byte{0x20, 0x01, 0x0d, 0xb8, 15: 1}}},
+		"example.test. MX":        {&dnsmessage.MXResource{Pref: 10, MX: mustName("mail.example.test.")}},
+		"example.test. TXT":       {&dnsmessage.TXTResource{TXT: []string{"v=spf1 -all"}}},
 		"www.example.test. CNAME": {&dnsmessage.CNAMEResource{CNAME: mustName("app.example.test.")}},
-		"empty.example.test. A":  {},
+		"empty.example.test. A":   {},
 	}, false)
 	silent := dnsServer(t, nil, true)
 	env := NewEnv(nil)

@@ -68,7 +68,7 @@ type Spec struct {
 	AcceptStatus    []string          `json:"accept_status,omitempty" yaml:"accept_status,omitempty"` // "200-299", "301"
 	Keyword         string            `json:"keyword,omitempty" yaml:"keyword,omitempty"`
 	Regex           string            `json:"regex,omitempty" yaml:"regex,omitempty"`
-	JSONPath        string            `json:"json_path,omitempty" yaml:"json_path,omitempty"`   // e.g. "status" or "checks.0.ok"
+	JSONPath        string            `json:"json_path,omitempty" yaml:"json_path,omitempty"`     // e.g. "status" or "checks.0.ok"
 	JSONExpect      string            `json:"json_expect,omitempty" yaml:"json_expect,omitempty"` // value at json_path, compared as text
 	DegradedMs      int               `json:"degraded_ms,omitempty" yaml:"degraded_ms,omitempty"`
 	CertExpiryDays  int               `json:"cert_expiry_days,omitempty" yaml:"cert_expiry_days,omitempty"`

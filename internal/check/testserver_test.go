@@ -94,4 +94,6 @@ func dnsServer(t *testing.T, records map[string][]dnsmessage.ResourceBody, silen
 
 func mustName(s string) dnsmessage.Name { return dnsmessage.MustNewName(s) }
 
-func a4(s string) *dnsmessage.AResource { return &dnsmessage.AResource{A: netip.MustParseAddr(s).As4()} }
+func a4(s string) *dnsmessage.AResource {
+	return &dnsmessage.AResource{A: netip.MustParseAddr(s).As4()}
+}
