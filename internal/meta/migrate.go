@@ -57,6 +57,9 @@ var migrations = []migration{
 	 CREATE INDEX sessions_user ON sessions (user_id, org_id);
 	 CREATE INDEX api_tokens_org ON api_tokens (org_id, user_id);
 	 CREATE INDEX invitations_org ON invitations (org_id)`},
+	{SQL: `CREATE TABLE password_resets (hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
+	 CREATE INDEX password_resets_user ON password_resets (user_id);`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.
