@@ -75,8 +75,8 @@ type Config struct {
 	Mailer Mailer
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // API is the hub's HTTP handler.
