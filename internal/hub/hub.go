@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,9 @@ type Config struct {
 	Logger          *slog.Logger
 	Stdout          io.Writer // where the setup link and the start banner go
 	Demo            *DemoConfig
+	SMTP            SMTPConfig
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -104,7 +108,10 @@ func Run(ctx context.Context, cfg Config) error {
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
-		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
+		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
+		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
+		SecureCookies: scheme == "https" || strings.HasPrefix(publicURL, "https://"),
+		Mailer:        mailerFor(cfg.SMTP),
 	})
 
 	// Agent and browser WebSockets are hijacked connections that http.Server.Shutdown does not
@@ -181,6 +188,13 @@ func listen(cfg Config) (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("load TLS certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https", nil
+}
+
+func mailerFor(c SMTPConfig) api.Mailer {
+	if c.Addr == "" {
+		return nil
+	}
+	return mailer{cfg: c, now: time.Now}
 }
 
 // displayAddr turns a wildcard listen address into one a browser on this machine can open.
