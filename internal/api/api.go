@@ -64,6 +64,7 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
+	Checks        Checks // nil: check routes answer 503
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

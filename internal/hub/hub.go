@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store}, Checks: checks,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
 		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
