@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/api"
+	"github.com/vigil-mon/vigil/internal/hoststate"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -97,10 +98,12 @@ func Run(ctx context.Context, cfg Config) error {
 	publicURL = strings.TrimRight(publicURL, "/")
 
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
-	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	hostState := hoststate.New(hoststate.Config{Store: db, Logger: cfg.Logger})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
+		Processes:    hostState,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
 	})
@@ -137,6 +140,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
+	wg.Go(func() { hostState.Run(bgCtx) })
 	if cfg.LocalAgent {
 		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
 	}
