@@ -68,6 +68,9 @@ var migrations = []migration{
 	 CREATE TABLE check_events (id SERIAL_PK, check_id BIGINT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
 	   at BIGINT NOT NULL, up INTEGER NOT NULL, message TEXT NOT NULL);
 	 CREATE INDEX check_events_check ON check_events (check_id, at)`},
+	// Host tags as a JSON array of normalized strings: a fleet has a few thousand hosts, so
+	// filtering by tag happens in memory and a join table would buy nothing.
+	{SQL: `ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'`},
 	// Processes, services and containers reported by agents (protocol version 2); see procs.go.
 	{SQL: `CREATE TABLE host_procs (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, pid BIGINT NOT NULL,
 	   start_ms BIGINT NOT NULL, name TEXT NOT NULL, user_name TEXT NOT NULL, cmdline TEXT NOT NULL, last_ms BIGINT NOT NULL,
