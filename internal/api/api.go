@@ -64,11 +64,8 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
-<<<<<<< HEAD
-	Checks        Checks // nil: check routes answer 503
-=======
+	Checks        Checks        // nil: check routes answer 503
 	Processes     ProcessTables // nil: process tables come from the metadata store only
->>>>>>> main
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS
