@@ -1,0 +1,86 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/vigil-mon/vigil/internal/meta"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-mon/vigil/internal/alert"
+)
+
+// TestStormAtServiceLevel: 200 hosts, each with an uptime check that depends on it, go down
+// at once. The on-call webhook gets a handful of grouped messages covering all 200 hosts and
+// nothing about the checks, whose failures are the hosts' fault.
+func TestStormAtServiceLevel(t *testing.T) {
+	f := newFixture(t, 30*time.Second)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	if err := f.s.SetDefaultRoute(ctx, f.org, Route{Critical: []string{"hook"}, Warning: []string{"hook"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.PutRule(ctx, f.org, alert.Rule{ID: "site-up", Name: "Site up", Kind: alert.KindCheck, Enabled: true}, true); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	hosts := make([]int64, n)
+	for i := range hosts {
+		hosts[i] = f.host(fmt.Sprintf("web-%03d", i))
+	}
+	check := func(up bool) {
+		for i, h := range hosts {
+			f.s.ObserveCheck(f.org, int64(1000+i), &h, "https://web-"+itoa(i)+"/", up, map[bool]string{false: "connection refused"}[up], f.now)
+		}
+	}
+	for range 3 { // healthy: snapshots every 10 s, checks up
+		for _, h := range hosts {
+			f.snapshot(h, "cpu.used_pct", 10)
+		}
+		check(true)
+		f.step(10 * time.Second)
+	}
+	f.step(10 * time.Second) // 20 s silent: checks start failing before host-down can fire
+	check(false)
+	for range 12 { // two minutes of outage, checks failing every 10 s
+		f.step(10 * time.Second)
+		check(false)
+	}
+	f.s.Drain(ctx)
+	f.s.sending.Wait()
+	got, msgs := rcv.events()
+	t.Logf("%d alerts in %d messages", len(got), msgs)
+	if msgs < 1 || msgs > 3 {
+		t.Errorf("got %d messages, want 1–3 grouped", msgs)
+	}
+	down := 0
+	for _, e := range got {
+		switch {
+		case strings.HasPrefix(e, "firing:default-host-down:"):
+			down++
+		default:
+			t.Errorf("unexpected notification %s", e)
+		}
+	}
+	if down != n {
+		t.Errorf("got %d host-down alerts, want %d", down, n)
+	}
+	if rcv.bad != 0 {
+		t.Errorf("%d requests failed signature verification", rcv.bad)
+	}
+	// The checks' transitions are still in the history (muted, not hidden).
+	hist, _ := f.s.cfg.DB.ListAlertEvents(ctx, f.org, metaFilter("site-up", "firing"))
+	if len(hist) != 100 { // the page limit; there are 200
+		t.Errorf("got %d check firing transitions in history, want a full page of 100", len(hist))
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func metaFilter(rule, state string) meta.AlertEventFilter {
+	return meta.AlertEventFilter{RuleID: rule, State: state}
+}
