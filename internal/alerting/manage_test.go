@@ -34,7 +34,7 @@ func TestRestartDoesNotRenotify(t *testing.T) {
 	}
 	f.s.Step(ctx, f.now) // saves state; Run saves at shutdown too
 
-	f.s = f.service(-1) // the restart
+	f.s = f.service(-1)   // the restart
 	f.step(5 * time.Hour) // past the 4 h repeat interval: acknowledged, so nothing
 	act, _ := f.s.Active(ctx, f.org)
 	if len(act) != 1 || act[0].AckedBy != "ann@example.com" || act[0].Host != "db-1" {
