@@ -30,7 +30,7 @@ type Config struct {
 	// Tick is how often time-driven work runs (default 5 s).
 	Tick time.Duration
 	// GroupWait is how long the first notification for a channel waits for others to join
-	// its message (default 30 s; negative means no wait).
+	// its message; 0 sends at once (`vigil serve` defaults to 30 s).
 	GroupWait time.Duration
 	// Summary is the local time of day ("HH:MM") of the optional daily summary; "" = off.
 	Summary string
@@ -77,9 +77,6 @@ type event struct {
 func New(cfg Config) *Service {
 	if cfg.Tick <= 0 {
 		cfg.Tick = 5 * time.Second
-	}
-	if cfg.GroupWait == 0 {
-		cfg.GroupWait = 30 * time.Second
 	}
 	cfg.GroupWait = max(cfg.GroupWait, 0)
 	if cfg.Now == nil {

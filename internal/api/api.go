@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -63,6 +64,7 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
+	Alerting      *alerting.Service // nil: alerting routes answer 503
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

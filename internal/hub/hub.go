@@ -19,6 +19,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
@@ -42,6 +43,10 @@ type Config struct {
 	Logger          *slog.Logger
 	Stdout          io.Writer // where the setup link and the start banner go
 	Demo            *DemoConfig
+	// AlertTick, AlertGroupWait and AlertSummary tune alerting (see alerting.Config).
+	AlertTick      time.Duration
+	AlertGroupWait time.Duration
+	AlertSummary   string
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -96,11 +101,24 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
+	log.Info("starting alerting")
+	alerts := alerting.New(alerting.Config{DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait,
+		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL})
+	if err := alerts.Start(ctx); err != nil {
+		return fmt.Errorf("start alerting: %w", err)
+	}
+	// Alerting runs on its own context, stopped only after ingest has stopped feeding it, so
+	// the last snapshots' transitions are stored and grouped notifications still go out.
+	alertCtx, stopAlerts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAlerts()
+	alertsDone := make(chan struct{})
+	go func() { defer close(alertsDone); alerts.Run(alertCtx) }()
+
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
-	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store}, Alerting: alerts,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
 	})
@@ -156,6 +174,9 @@ func Run(ctx context.Context, cfg Config) error {
 	cancelConns()
 	ing.Wait()
 	wg.Wait()
+	log.Info("stopping alerting")
+	stopAlerts()
+	<-alertsDone
 	log.Info("stopped")
 	return err
 }
