@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -34,7 +36,10 @@ var (
 // observers fans ingest's observer calls out to the live hub and alerting, in order.
 type observers []ingest.Observer
 
-var _ ingest.Observer = observers{}
+var (
+	_ ingest.Observer = observers{}
+	_ check.Observer  = (*alerting.Service)(nil)
+)
 
 func (o observers) HostOnline(hostID, orgID int64, online bool) {
 	for _, x := range o {
@@ -183,7 +188,7 @@ func metricScale() func(string) int {
 }
 
 func metricUnits() map[string]string {
-	units := map[string]string{}
+	units := map[string]string{check.SeriesResponse: "ms"}
 	for _, m := range collect.Catalog() {
 		units[m.Name] = m.Unit
 	}

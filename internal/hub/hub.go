@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -47,6 +49,9 @@ type Config struct {
 	AlertTick      time.Duration
 	AlertGroupWait time.Duration
 	AlertSummary   string
+	SMTP           SMTPConfig
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -114,13 +119,17 @@ func Run(ctx context.Context, cfg Config) error {
 	alertsDone := make(chan struct{})
 	go func() { defer close(alertsDone); alerts.Run(alertCtx) }()
 
+	checks := check.NewService(db, store, alerts, cfg.Logger) // check transitions feed the alert engine
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store}, Alerting: alerts,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
-		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
+		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
+		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
+		SecureCookies: scheme == "https" || strings.HasPrefix(publicURL, "https://"),
+		Mailer:        mailerFor(cfg.SMTP),
 	})
 
 	// Agent and browser WebSockets are hijacked connections that http.Server.Shutdown does not
@@ -155,6 +164,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
+	// Uptime checks. Alert hook: pass the alert engine (it implements check.Observer) instead of
+	// nil once one runs in the hub; until then transitions are logged and kept in check_events.
+	if err := checks.Start(bgCtx, &wg); err != nil {
+		log.Error("could not start uptime checks", "err", err)
+	}
 	if cfg.LocalAgent {
 		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
 	}
@@ -195,6 +209,13 @@ func listen(cfg Config) (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("load TLS certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https", nil
+}
+
+func mailerFor(c SMTPConfig) api.Mailer {
+	if c.Addr == "" {
+		return nil
+	}
+	return mailer{cfg: c, now: time.Now}
 }
 
 // displayAddr turns a wildcard listen address into one a browser on this machine can open.
