@@ -19,10 +19,11 @@ import (
 // org is one organization's alerting: its engine and grouper, and its configuration as
 // loaded from the store.
 type org struct {
-	id    int64
-	eng   *alert.Engine
-	group *alert.Grouper
-	dirty atomic.Bool // engine state changed since the last save
+	id        int64
+	refreshed time.Time // hosts last re-read
+	eng       *alert.Engine
+	group     *alert.Grouper
+	dirty     atomic.Bool // engine state changed since the last save
 
 	mu       sync.RWMutex // guards the fields below
 	rules    []alert.Rule
@@ -87,7 +88,7 @@ func (s *Service) load(ctx context.Context, orgID int64) (*org, error) {
 		return nil, err
 	}
 	for _, h := range hosts {
-		s.setHost(ctx, o, h)
+		s.setHost(o, h)
 		if h.LastSeen != nil {
 			o.eng.SetLastSeen(strconv.FormatInt(h.ID, 10), *h.LastSeen)
 		}
@@ -189,21 +190,27 @@ func (s *Service) refreshHost(ctx context.Context, o *org, hostID int64) {
 		}
 		return
 	}
-	s.setHost(ctx, o, h)
+	s.setHost(o, h)
 }
 
-func (s *Service) setHost(ctx context.Context, o *org, h meta.Host) {
+// refreshHosts re-reads every host of the organization, so renamed hosts and edited tags
+// (scopes, silences) reach the engine without a reconnect.
+func (s *Service) refreshHosts(ctx context.Context, o *org) {
+	hosts, err := s.cfg.DB.ListHosts(ctx, o.id)
+	if err != nil {
+		s.log.Warn("reading hosts for alerting failed", "org", o.id, "err", err)
+		return
+	}
+	for _, h := range hosts {
+		s.setHost(o, h)
+	}
+}
+
+func (s *Service) setHost(o *org, h meta.Host) {
 	var facts struct {
 		Cores int `json:"cores"`
 	}
 	_ = json.Unmarshal(h.Facts, &facts) // facts are the agent's; unknown cores count as 1
-	var tags []string
-	if s.cfg.HostTags != nil {
-		var err error
-		if tags, err = s.cfg.HostTags(ctx, o.id, h.ID); err != nil {
-			s.log.Warn("reading host tags for alerting failed", "host", h.ID, "err", err)
-		}
-	}
 	o.mu.Lock()
 	hi := o.hosts[h.ID]
 	if hi == nil {
@@ -213,7 +220,7 @@ func (s *Service) setHost(ctx context.Context, o *org, h meta.Host) {
 	hi.name = h.Name
 	interval := hi.interval
 	o.mu.Unlock()
-	o.eng.SetHost(alert.Host{ID: strconv.FormatInt(h.ID, 10), Tags: tags, Cores: facts.Cores, Interval: interval})
+	o.eng.SetHost(alert.Host{ID: strconv.FormatInt(h.ID, 10), Tags: h.Tags, Cores: facts.Cores, Interval: interval})
 }
 
 // sawSnapshot records a snapshot's time, learns the interval, and reports whether the host

@@ -36,9 +36,6 @@ type Config struct {
 	Summary string
 	// KnownMetric says whether a metric exists in the agent's catalogue (rule validation).
 	KnownMetric func(string) bool
-	// HostTags returns a host's tags for tag scopes and silences. Nil while hosts have no
-	// tags: rules scoped by tag then match no host.
-	HostTags func(ctx context.Context, orgID, hostID int64) ([]string, error)
 	// PublicURL is put in messages as the link to the alerts page.
 	PublicURL string
 	// MaxAttempts and RetryBase tune delivery retries (defaults 5 and 1 s, doubling).
@@ -46,6 +43,9 @@ type Config struct {
 	RetryBase   time.Duration
 	Now         func() time.Time
 }
+
+// hostRefresh is how often host names and tags are re-read from the store.
+const hostRefresh = time.Minute
 
 // Service is the hub's alerting. Create with New, run with Run; safe for concurrent use.
 type Service struct {
@@ -158,6 +158,10 @@ func (s *Service) shutdown() {
 func (s *Service) Step(ctx context.Context, now time.Time) {
 	s.Drain(ctx)
 	for _, o := range s.orgList() {
+		if now.Sub(o.refreshed) >= hostRefresh {
+			o.refreshed = now
+			s.refreshHosts(ctx, o)
+		}
 		ts, ns := o.eng.Tick(now)
 		s.handle(ctx, o, ts, ns, now)
 		for _, b := range o.group.Due(now) {

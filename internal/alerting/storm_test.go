@@ -84,3 +84,31 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func metaFilter(rule, state string) meta.AlertEventFilter {
 	return meta.AlertEventFilter{RuleID: rule, State: state}
 }
+
+// TestTagScope: a rule scoped to a tag applies to the hosts carrying it (host tags from the
+// store, re-read by the service).
+func TestTagScope(t *testing.T) {
+	f := newFixture(t, 0)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	crit := 50.0
+	if _, err := f.s.PutRule(ctx, f.org, alert.Rule{ID: "db-cpu", Name: "DB CPU", Kind: alert.KindMetric, Enabled: true, Metric: "cpu.used_pct",
+		Aggregation: alert.AggLast, Comparison: alert.GT, Critical: &crit, Scope: alert.Scope{Tags: []string{"db"}},
+		Routing: alert.Routing{Critical: []string{"hook"}}}, true); err != nil {
+		t.Fatal(err)
+	}
+	db, web := f.host("db-1"), f.host("web-1")
+	tags := []string{"db"}
+	if _, err := f.db.UpdateHost(ctx, f.org, db, meta.HostUpdate{Tags: tags}); err != nil {
+		t.Fatal(err)
+	}
+	f.step(time.Minute) // the service re-reads hosts
+	f.snapshot(db, "cpu.used_pct", 90)
+	f.snapshot(web, "cpu.used_pct", 90)
+	f.s.Drain(ctx)
+	f.step(time.Second)
+	if got, _ := rcv.events(); len(got) != 1 || got[0] != "firing:db-cpu:db-1" {
+		t.Errorf("got %v, want only db-1", got)
+	}
+}
