@@ -264,10 +264,15 @@ func (s *Service) ObserveCheck(orgID, checkID int64, hostID *int64, name string,
 	s.observeState(orgID, host, alert.Labels{Metric: alert.MetricCheckUp, Label: name}, up, reason, at)
 }
 
-// ObserveService feeds the state of a service on a host; "active", "running" and "up" are
-// up, anything else is down.
+// ObserveService feeds the state of a service on a host as the agent judged it (hoststate
+// passes "healthy", "degraded", "down" or "unknown"; service is "kind:name", e.g.
+// "systemd:nginx.service"). Only "down" is down: a degraded service still serves, and an
+// unknown state is no evidence either way, so it is not fed at all.
 func (s *Service) ObserveService(orgID, hostID int64, service string, state string, reason string, at time.Time) {
-	up := state == "active" || state == "running" || state == "up"
+	if state == "unknown" || state == "" {
+		return
+	}
+	up := state != "down"
 	s.observeState(orgID, strconv.FormatInt(hostID, 10), alert.Labels{Metric: alert.MetricServiceUp, Label: service}, up, reason, at)
 }
 

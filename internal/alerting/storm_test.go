@@ -112,3 +112,30 @@ func TestTagScope(t *testing.T) {
 		t.Errorf("got %v, want only db-1", got)
 	}
 }
+
+// TestServiceDown: hoststate's service states drive a service_down rule; "unknown" is no
+// evidence and "degraded" is not down.
+func TestServiceDown(t *testing.T) {
+	f := newFixture(t, 0)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	if _, err := f.s.PutRule(ctx, f.org, alert.Rule{ID: "svc", Name: "Service down", Kind: alert.KindServiceDown, Enabled: true,
+		Scope: alert.Scope{Label: "systemd:*"}, Routing: alert.Routing{Critical: []string{"hook"}}}, true); err != nil {
+		t.Fatal(err)
+	}
+	h := f.host("web-1")
+	for _, state := range []string{"healthy", "unknown", "degraded", "down"} {
+		f.snapshot(h, "cpu.used_pct", 1)
+		f.s.ObserveService(f.org, h, "systemd:nginx.service", state, "state "+state, f.now)
+		f.s.ObserveService(f.org, h, "tcp:5432", "down", "connection refused", f.now) // out of scope
+		f.step(time.Second)
+	}
+	got, _ := rcv.events()
+	if len(got) != 1 || got[0] != "firing:svc:web-1" {
+		t.Fatalf("got %v, want one firing for nginx", got)
+	}
+	if rcv.bodies[0].Data.Alerts[0].Reason != "state down" || rcv.bodies[0].Data.Alerts[0].Label != "systemd:nginx.service" {
+		t.Errorf("got %+v, want the agent's reason and the service", rcv.bodies[0].Data.Alerts[0])
+	}
+}

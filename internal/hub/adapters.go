@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/check"
+	"github.com/vigil-mon/vigil/internal/hoststate"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -37,8 +38,9 @@ var (
 type observers []ingest.Observer
 
 var (
-	_ ingest.Observer = observers{}
-	_ check.Observer  = (*alerting.Service)(nil)
+	_ ingest.Observer           = observers{}
+	_ check.Observer            = (*alerting.Service)(nil)
+	_ hoststate.ServiceObserver = (*alerting.Service)(nil)
 )
 
 func (o observers) HostOnline(hostID, orgID int64, online bool) {
@@ -165,10 +167,12 @@ func (a fleetAdapter) Latest(hostID int64) (api.Latest, bool) {
 type hostRemover struct {
 	store  *series.Store
 	ingest *ingest.Handler
+	state  *hoststate.State
 }
 
 func (r hostRemover) DeleteHostData(ctx context.Context, hostID int64) error {
 	r.ingest.Disconnect(hostID, "host deleted")
+	r.state.Forget(hostID) // its stored process data goes with the host row (ON DELETE CASCADE)
 	return r.store.DeleteHost(ctx, hostID)
 }
 
