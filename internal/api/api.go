@@ -66,6 +66,7 @@ type Config struct {
 	Agents        Agents
 	Storage       Storage
 	Alerting      *alerting.Service // nil: alerting routes answer 503
+	Checks        Checks            // nil: check routes answer 503
 	Processes     ProcessTables     // nil: process tables come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
