@@ -20,14 +20,15 @@ type testHub struct {
 	srv  *httptest.Server
 	comp *wire.Compressor
 
-	mu       sync.Mutex
-	token    string
-	down     bool // answer upgrades with 503
-	noAck    bool
-	welcome  wire.Welcome
-	stored   map[int64]map[string]float64 // snapshot time → "name{label}" → value
-	received map[int64]int                // snapshot time → times received
-	open     []*hubConn
+	mu         sync.Mutex
+	token      string
+	down       bool   // answer upgrades with 503
+	retryAfter string // with down: the Retry-After header of the 503
+	noAck      bool
+	welcome    wire.Welcome
+	stored     map[int64]map[string]float64 // snapshot time → "name{label}" → value
+	received   map[int64]int                // snapshot time → times received
+	open       []*hubConn
 
 	conns chan *hubConn // every accepted connection, in order
 }
@@ -70,13 +71,16 @@ func (h *testHub) set(f func(h *testHub)) {
 
 func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	token, down, welcome := h.token, h.down, h.welcome
+	token, down, welcome, retryAfter := h.token, h.down, h.welcome, h.retryAfter
 	h.mu.Unlock()
 	if r.URL.Path != "/api/agent" {
 		http.NotFound(w, r)
 		return
 	}
 	if down {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		http.Error(w, "hub restarting", http.StatusServiceUnavailable)
 		return
 	}

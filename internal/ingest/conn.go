@@ -81,10 +81,10 @@ func (c *conn) close(status websocket.StatusCode, reason string) {
 	})
 }
 
-func (c *conn) run(ctx context.Context) {
+// run handles the hello, then frames until the connection ends. endHandshake frees the
+// handshake slot; it is called once the welcome is sent, or when run returns.
+func (c *conn) run(ctx context.Context, endHandshake func()) {
 	m := c.h.metrics
-	m.connected.Inc()
-	defer m.connected.Dec()
 	defer c.close(websocket.StatusNormalClosure, "")
 
 	hello, err := c.readHello(ctx)
@@ -93,6 +93,9 @@ func (c *conn) run(ctx context.Context) {
 		c.log.Warn("agent hello rejected", "err", err)
 		return
 	}
+	// Counted only after hello: upgraded connections that never say hello are not agents.
+	m.connected.Inc()
+	defer m.connected.Dec()
 	c.h.register(c)
 	c.log.Info("agent connected", "agent_version", hello.AgentVersion, "series", len(hello.Series), "interval_ms", hello.IntervalMs)
 	c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, true)
@@ -104,6 +107,7 @@ func (c *conn) run(ctx context.Context) {
 		}
 	}()
 	c.send(c.enc.Welcome(&wire.Welcome{Version: wire.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
+	endHandshake()
 
 	lastTouch := c.h.cfg.Now()
 	for {
@@ -180,9 +184,7 @@ func (c *conn) readHello(ctx context.Context) (*wire.Hello, error) {
 		c.fail(wire.CodeVersion, msg)
 		return nil, errors.New(msg)
 	}
-	if err := c.h.cfg.Hosts.UpdateFacts(ctx, c.host.ID, hello.Facts, hello.AgentVersion); err != nil {
-		c.log.Warn("could not store host facts", "err", err)
-	}
+	c.h.updates.facts(c.host.ID, hello.Facts, hello.AgentVersion)
 	if err := c.addSeries(ctx, hello.Series); err != nil {
 		c.fail(wire.CodeInternal, "hub could not register series; retry later")
 		return nil, err
@@ -273,10 +275,7 @@ func seqRanges(snaps []wire.Snapshot) []wire.SeqRange {
 	return out
 }
 
+// touch records the host's last-seen time; it is written with the next flush.
 func (c *conn) touch() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.h.cfg.Hosts.Touch(ctx, c.host.ID, c.h.cfg.Now()); err != nil {
-		c.log.Warn("could not record last-seen time", "err", err)
-	}
+	c.h.updates.seen(c.host.ID, c.h.cfg.Now())
 }

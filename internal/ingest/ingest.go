@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,11 +30,11 @@ type Host struct {
 // ErrUnknownToken is returned by Hosts.Authenticate for a wrong or revoked token.
 var ErrUnknownToken = errors.New("agent token not recognised or revoked")
 
-// Hosts is the metadata ingest reads and writes.
+// Hosts is the metadata ingest reads and writes. ApplyHostUpdates is called about once a
+// second with everything learned since the previous call.
 type Hosts interface {
 	Authenticate(ctx context.Context, token string) (Host, error)
-	UpdateFacts(ctx context.Context, hostID int64, facts json.RawMessage, agentVersion string) error
-	Touch(ctx context.Context, hostID int64, t time.Time) error
+	ApplyHostUpdates(ctx context.Context, updates []HostUpdate) error
 }
 
 // Store is where snapshots go. Append must be durable when it returns: ingest acknowledges
@@ -63,6 +65,9 @@ type Config struct {
 	Now        func() time.Time
 	// HelloTimeout bounds how long an upgraded connection may stay silent before hello.
 	HelloTimeout time.Duration
+	// MaxHandshakes bounds agent handshakes in progress (token check, upgrade, hello, series
+	// registration); more get 503 with Retry-After. Default 64.
+	MaxHandshakes int
 }
 
 // Handler serves /api/agent and knows which agents are connected.
@@ -76,11 +81,29 @@ type Handler struct {
 	// active counts running connections so that shutdown can wait for their last writes
 	// before the stores close.
 	active sync.WaitGroup
+
+	// handshakes is a semaphore of handshake slots (admission control): after a hub restart
+	// thousands of agents reconnect at once, and doing all their handshakes concurrently
+	// only makes each slower until agents time out and retry, which is a storm that never
+	// settles. Refused agents come back after Retry-After.
+	handshakes chan struct{}
+	tokens     *tokenCache
+	updates    hostUpdates
+	stopFlush  chan struct{}
+	flushDone  chan struct{}
+	waitOnce   sync.Once
 }
 
-// Wait blocks until every connection has ended. The composition root calls it after cancelling
-// the connections' context and before closing the stores.
-func (h *Handler) Wait() { h.active.Wait() }
+// Wait blocks until every connection has ended, then writes the last host updates. The
+// composition root calls it after cancelling the connections' context and before closing the
+// stores.
+func (h *Handler) Wait() {
+	h.active.Wait()
+	h.waitOnce.Do(func() {
+		close(h.stopFlush)
+		<-h.flushDone
+	})
+}
 
 // New builds the handler. Metrics are registered on cfg.Registry when it is set.
 func New(cfg Config) *Handler {
@@ -93,12 +116,22 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{
-		cfg:     cfg,
-		log:     cfg.Logger.With("component", "ingest"),
-		metrics: newMetrics(cfg.Registry),
-		conns:   map[int64]*conn{},
+	if cfg.MaxHandshakes <= 0 {
+		cfg.MaxHandshakes = 64
 	}
+	h := &Handler{
+		cfg:        cfg,
+		log:        cfg.Logger.With("component", "ingest"),
+		metrics:    newMetrics(cfg.Registry),
+		conns:      map[int64]*conn{},
+		handshakes: make(chan struct{}, cfg.MaxHandshakes),
+		tokens:     newTokenCache(cfg.Now),
+		updates:    hostUpdates{pending: map[int64]HostUpdate{}},
+		stopFlush:  make(chan struct{}),
+		flushDone:  make(chan struct{}),
+	}
+	go func() { defer close(h.flushDone); h.flushLoop(h.stopFlush) }()
+	return h
 }
 
 // Online reports whether the host's agent is connected to this hub.
@@ -125,8 +158,10 @@ func (h *Handler) SetLive(hostID int64, on bool) {
 	c.send(c.enc.Command(&wire.Command{Kind: kind}))
 }
 
-// Disconnect closes the connection of a host whose token was revoked or which was deleted.
+// Disconnect closes the connection of a host whose token was revoked or which was deleted, and
+// forgets its verified tokens so that a reconnect is checked against the metadata store.
 func (h *Handler) Disconnect(hostID int64, reason string) {
+	h.tokens.dropHost(hostID)
 	h.mu.Lock()
 	c := h.conns[hostID]
 	h.mu.Unlock()
@@ -168,7 +203,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing agent token: send Authorization: Bearer <agent token>")
 		return
 	}
-	host, err := h.cfg.Hosts.Authenticate(r.Context(), token)
+	select {
+	case h.handshakes <- struct{}{}:
+	default:
+		h.metrics.deferred.Inc()
+		// Whole seconds (RFC 9110 §10.2.3), spread so that deferred agents do not return together.
+		w.Header().Set("Retry-After", strconv.Itoa(2+rand.IntN(5)))
+		writeError(w, http.StatusServiceUnavailable, "hub busy with other agents' handshakes; retry after the Retry-After delay")
+		return
+	}
+	release := sync.OnceFunc(func() { <-h.handshakes })
+	defer release()
+	host, err := h.authenticate(r.Context(), token)
 	if errors.Is(err, ErrUnknownToken) {
 		h.metrics.refused.Inc()
 		h.log.Warn("agent connection refused: token not recognised or revoked", "remote", r.RemoteAddr, "token_prefix", tokenPrefix(token))
@@ -187,7 +233,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("agent websocket upgrade failed", "host", host.Name, "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c.run(r.Context())
+	c.run(r.Context(), release)
+}
+
+// authenticate checks an agent token, from the cache when it was verified recently.
+func (h *Handler) authenticate(ctx context.Context, token string) (Host, error) {
+	host, ok, gen := h.tokens.get(token)
+	if ok {
+		return host, nil
+	}
+	host, err := h.cfg.Hosts.Authenticate(ctx, token)
+	if err == nil {
+		h.tokens.put(token, host, gen)
+	}
+	return host, err
 }
 
 // tokenPrefix returns the non-secret start of a token so that log lines can tell tokens apart.

@@ -136,8 +136,13 @@ func (s *Store) insertHead(batch []*appendReq) error {
 	defer cancel()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.writeConn(ctx)
 	if err != nil {
+		return fmt.Errorf("append snapshots: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		s.dropWriteConn()
 		return fmt.Errorf("append snapshots: begin: %w", err)
 	}
 	defer tx.Rollback()
@@ -154,6 +159,7 @@ func (s *Store) insertHead(batch []*appendReq) error {
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		s.dropWriteConn()
 		return fmt.Errorf("append snapshots: commit %d requests: %w", len(batch), err)
 	}
 	return nil
