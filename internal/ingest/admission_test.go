@@ -110,3 +110,26 @@ func value(t *testing.T, c prometheus.Metric) float64 {
 	}
 	return m.Counter.GetValue()
 }
+
+// TestOneHandshakePerHost checks that a host with a handshake in progress (upgraded, no hello
+// yet) cannot start a second one, so one token cannot hold many handshake slots; a new
+// connection after the first one's hello replaces it as before.
+func TestOneHandshakePerHost(t *testing.T) {
+	f := newFixture(t)
+	first, _, err := f.dial(t, "vgh_one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := f.dial(t, "vgh_one"); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("second concurrent handshake of one host: got %v %v, want 503", resp, err)
+	}
+	if _, _, err := f.dial(t, "vgh_two"); err != nil {
+		t.Fatalf("another host's handshake: %v", err)
+	}
+	first.handshake(t, wire.Version)
+	again, _, err := f.dial(t, "vgh_one")
+	if err != nil {
+		t.Fatalf("reconnect after the first handshake completed: %v", err)
+	}
+	again.handshake(t, wire.Version)
+}

@@ -82,7 +82,7 @@ func (c *conn) close(status websocket.StatusCode, reason string) {
 }
 
 // run handles the hello, then frames until the connection ends. endHandshake frees the
-// handshake slot; it is called once the welcome is sent, or when run returns.
+// handshake slot; it is called just before the welcome, or when run returns.
 func (c *conn) run(ctx context.Context, endHandshake func()) {
 	m := c.h.metrics
 	defer c.close(websocket.StatusNormalClosure, "")
@@ -106,8 +106,10 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 			c.touch()
 		}
 	}()
-	c.send(c.enc.Welcome(&wire.Welcome{Version: wire.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
+	// The handshake's work is done: free its slot before the welcome, so an agent that reads
+	// the welcome and reconnects at once finds it free.
 	endHandshake()
+	c.send(c.enc.Welcome(&wire.Welcome{Version: wire.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
 
 	lastTouch := c.h.cfg.Now()
 	for {
@@ -244,6 +246,11 @@ func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
 	}
 	if err := c.h.cfg.Store.Append(ctx, c.host.ID, snaps); err != nil {
 		c.h.metrics.storeErrors.Inc()
+		if errors.Is(err, series.ErrNoSpace) {
+			c.h.logNoSpace(err)
+			c.fail(wire.CodeInternal, "hub's disk is full: snapshots not stored; keep them and retry later")
+			return err
+		}
 		c.log.Error("storing snapshots failed; agent keeps them in its spool", "snapshots", len(snaps), "err", err)
 		c.fail(wire.CodeInternal, "hub could not store data; retry later")
 		return err

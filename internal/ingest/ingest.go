@@ -87,11 +87,16 @@ type Handler struct {
 	// only makes each slower until agents time out and retry, which is a storm that never
 	// settles. Refused agents come back after Retry-After.
 	handshakes chan struct{}
-	tokens     *tokenCache
-	updates    hostUpdates
-	stopFlush  chan struct{}
-	flushDone  chan struct{}
-	waitOnce   sync.Once
+	// shaking holds the hosts with a handshake in progress (under mu): one at a time per host,
+	// so a client holding one stolen token cannot take every handshake slot by upgrading and
+	// then staying silent until HelloTimeout.
+	shaking   map[int64]bool
+	tokens    *tokenCache
+	updates   hostUpdates
+	noSpaceAt time.Time // last "disk full" log line, under mu
+	stopFlush chan struct{}
+	flushDone chan struct{}
+	waitOnce  sync.Once
 }
 
 // Wait blocks until every connection has ended, then writes the last host updates. The
@@ -125,6 +130,7 @@ func New(cfg Config) *Handler {
 		metrics:    newMetrics(cfg.Registry),
 		conns:      map[int64]*conn{},
 		handshakes: make(chan struct{}, cfg.MaxHandshakes),
+		shaking:    map[int64]bool{},
 		tokens:     newTokenCache(cfg.Now),
 		updates:    hostUpdates{pending: map[int64]HostUpdate{}},
 		stopFlush:  make(chan struct{}),
@@ -206,14 +212,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	select {
 	case h.handshakes <- struct{}{}:
 	default:
-		h.metrics.deferred.Inc()
-		// Whole seconds (RFC 9110 §10.2.3), spread so that deferred agents do not return together.
-		w.Header().Set("Retry-After", strconv.Itoa(2+rand.IntN(5)))
-		writeError(w, http.StatusServiceUnavailable, "hub busy with other agents' handshakes; retry after the Retry-After delay")
+		h.defer503(w, "hub busy with other agents' handshakes; retry after the Retry-After delay")
 		return
 	}
-	release := sync.OnceFunc(func() { <-h.handshakes })
-	defer release()
+	freeSlot := sync.OnceFunc(func() { <-h.handshakes })
+	defer freeSlot()
 	host, err := h.authenticate(r.Context(), token)
 	if errors.Is(err, ErrUnknownToken) {
 		h.metrics.refused.Inc()
@@ -226,6 +229,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "hub cannot check agent tokens right now; retry later")
 		return
 	}
+	h.mu.Lock()
+	busy := h.shaking[host.ID]
+	h.shaking[host.ID] = true
+	h.mu.Unlock()
+	if busy {
+		h.defer503(w, "another handshake of this host is in progress; retry after the Retry-After delay")
+		return
+	}
+	// release ends the handshake: when the welcome is sent, or when the connection ends first.
+	release := sync.OnceFunc(func() {
+		h.mu.Lock()
+		delete(h.shaking, host.ID)
+		h.mu.Unlock()
+		freeSlot()
+	})
+	defer release()
 	h.active.Add(1)
 	defer h.active.Done()
 	c, err := h.accept(w, r, host)
@@ -234,6 +253,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.run(r.Context(), release)
+}
+
+// logNoSpace reports a full disk once every 10 s instead of once per refused batch, which
+// would be thousands of lines a second with a large fleet.
+func (h *Handler) logNoSpace(err error) {
+	h.mu.Lock()
+	now := time.Now()
+	quiet := now.Sub(h.noSpaceAt) < 10*time.Second
+	if !quiet {
+		h.noSpaceAt = now
+	}
+	h.mu.Unlock()
+	if !quiet {
+		h.log.Error("disk full: refusing agents' snapshots until space is freed; agents keep them in their spools and retry", "err", err)
+	}
+}
+
+// defer503 refuses a handshake for now: 503 with a Retry-After in whole seconds (RFC 9110
+// §10.2.3), spread so that deferred agents do not all return at once.
+func (h *Handler) defer503(w http.ResponseWriter, msg string) {
+	h.metrics.deferred.Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(2+rand.IntN(5)))
+	writeError(w, http.StatusServiceUnavailable, msg)
 }
 
 // authenticate checks an agent token, from the cache when it was verified recently.

@@ -119,7 +119,7 @@ func (s *Store) writer() {
 // commitBatch writes a batch in one transaction; if that fails it retries each request
 // alone, so one bad request cannot fail the others.
 func (s *Store) commitBatch(batch []*appendReq) {
-	err := s.insertHead(batch)
+	err := noSpace(s.insertHead(batch))
 	if err == nil || len(batch) == 1 {
 		for _, r := range batch {
 			r.done <- err
@@ -127,7 +127,7 @@ func (s *Store) commitBatch(batch []*appendReq) {
 		return
 	}
 	for _, r := range batch {
-		r.done <- s.insertHead([]*appendReq{r})
+		r.done <- noSpace(s.insertHead([]*appendReq{r}))
 	}
 }
 

@@ -3,9 +3,32 @@ package series
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
+
+// ErrNoSpace marks a write that failed because the database's disk is full. Callers tell the
+// sender so in words (the agent keeps its data and retries); nothing written is half-applied,
+// since the transaction rolls back.
+var ErrNoSpace = errors.New("the hub's disk is full")
+
+// noSpace wraps err with ErrNoSpace when the database reports a full disk: SQLite's
+// SQLITE_FULL ("database or disk is full", code 13), PostgreSQL's disk_full (SQLSTATE 53100)
+// or a plain ENOSPC from a file operation.
+func noSpace(err error) error {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	for _, m := range []string{"database or disk is full", "SQLITE_FULL", "53100", "no space left on device"} {
+		if strings.Contains(strings.ToLower(s), strings.ToLower(m)) {
+			return fmt.Errorf("%w: %w", ErrNoSpace, err)
+		}
+	}
+	return err
+}
 
 // checkpointEvery is how often the checkpointer copies SQLite's WAL back into the database.
 const checkpointEvery = time.Second
