@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -174,4 +175,18 @@ func requireClean(t *testing.T, res result) {
 		t.Errorf("got dial errors %d, disconnects %d, write errors %d, error frames %d, lost %d, unacked %d; want all 0",
 			res.dialErrs, res.disconnects, res.writeErrs, res.errFrms, res.lost, res.unacked)
 	}
+}
+
+// envInt reads a count knob for the full-length versions of these tests.
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
 }

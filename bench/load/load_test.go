@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -13,13 +11,7 @@ import (
 // (every agent connected, ≥ 95 % of offered snapshots acknowledged, ack p99 < 1 s) with no
 // error on any agent. VIGIL_LOAD_AGENTS and VIGIL_LOAD_DURATION make it bigger.
 func TestShortLoad(t *testing.T) {
-	n := 500
-	if v := os.Getenv("VIGIL_LOAD_AGENTS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			t.Fatalf("VIGIL_LOAD_AGENTS=%q: want a positive number", v)
-		}
-	}
+	n := envInt(t, "VIGIL_LOAD_AGENTS", 500)
 	window := envDuration(t, "VIGIL_LOAD_DURATION", 10*time.Second)
 	data := t.TempDir()
 	tokens := prepareHosts(t, data, n)

@@ -209,9 +209,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing agent token: send Authorization: Bearer <agent token>")
 		return
 	}
-	select {
-	case h.handshakes <- struct{}{}:
-	default:
+	if !h.admit(r.Context()) {
 		h.defer503(w, "hub busy with other agents' handshakes; retry after the Retry-After delay")
 		return
 	}
@@ -267,6 +265,30 @@ func (h *Handler) logNoSpace(err error) {
 	h.mu.Unlock()
 	if !quiet {
 		h.log.Error("disk full: refusing agents' snapshots until space is freed; agents keep them in their spools and retry", "err", err)
+	}
+}
+
+// admitWait is how long a handshake may wait for a free slot before it is deferred with 503:
+// long enough that slots freed between two waves of retries are used, short enough that the
+// agent's own 15 s timeout is far away.
+const admitWait = time.Second
+
+// admit takes a handshake slot, waiting up to admitWait for one.
+func (h *Handler) admit(ctx context.Context) bool {
+	select {
+	case h.handshakes <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(admitWait)
+	defer t.Stop()
+	select {
+	case h.handshakes <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
 	}
 }
 

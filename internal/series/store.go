@@ -81,8 +81,9 @@ type Store struct {
 	writeMu   sync.Mutex // one writer at a time: SQLite allows only one, and batches are cheaper
 	maintainM sync.Mutex // one Maintain at a time: rollups are computed outside writeMu
 
-	mu    sync.Mutex
-	hosts map[int64]*hostState
+	mu      sync.Mutex
+	hosts   map[int64]*hostState
+	loading map[int64]chan struct{} // hosts whose dictionary is being read; closed when done
 
 	reqs    chan *appendReq
 	stop    chan struct{}
@@ -161,7 +162,7 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	}
 	s := &Store{
 		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
-		enc: enc, dec: dec, hosts: map[int64]*hostState{},
+		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
 		checkpointed: make(chan struct{}),
 	}
@@ -218,12 +219,44 @@ func (s *Store) scaleOf(name string) int8 {
 	return int8(sc)
 }
 
-// host returns the host's state, loading its dictionary on first use. Called with s.mu held;
-// the load is one indexed read, done under the lock so two callers never load twice.
+// host returns the host's state, loading its dictionary on first use. Called with s.mu held,
+// and returns with it held, but releases it during the load: that is a database read, and
+// holding the store-wide lock through it made every other host's appends wait behind each
+// first connection (thousands after a hub restart). loading makes concurrent callers for the
+// same host wait for one load instead of reading twice.
 func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
-	if h := s.hosts[hostID]; h != nil {
+	for {
+		if h := s.hosts[hostID]; h != nil {
+			return h, nil
+		}
+		if ch, ok := s.loading[hostID]; ok {
+			s.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				s.mu.Lock()
+				return nil, fmt.Errorf("load series of host %d: %w", hostID, ctx.Err())
+			}
+			s.mu.Lock()
+			continue // loaded, or the load failed and this caller tries itself
+		}
+		ch := make(chan struct{})
+		s.loading[hostID] = ch
+		s.mu.Unlock()
+		h, err := s.readHost(ctx, hostID)
+		s.mu.Lock()
+		delete(s.loading, hostID)
+		close(ch)
+		if err != nil {
+			return nil, err
+		}
+		s.hosts[hostID] = h
 		return h, nil
 	}
+}
+
+// readHost reads a host's series dictionary from the database.
+func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) {
 	h := &hostState{byKey: map[Key]uint32{}}
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`), hostID)
 	if err != nil {
@@ -248,7 +281,6 @@ func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
-	s.hosts[hostID] = h
 	return h, nil
 }
 
@@ -298,8 +330,15 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 		return out, err
 	}
 	s.mu.Lock()
-	next := uint32(len(s.hosts[hostID].keys))
+	hs, err := s.host(ctx, hostID) // reloads when DeleteHost ran since lookup
+	var next uint32
+	if hs != nil {
+		next = uint32(len(hs.keys))
+	}
 	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	scales := make([]int8, len(fresh))
 	for i, k := range fresh {
 		scales[i] = s.scaleOf(k.Name)
