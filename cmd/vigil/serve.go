@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/mail"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/hub"
 )
 
@@ -25,6 +30,16 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&cfg.RawRetention, "retention-raw", 14*24*time.Hour, "how long raw samples are kept")
 	fs.DurationVar(&cfg.MinuteRetention, "retention-1m", 90*24*time.Hour, "how long 1-minute rollups are kept")
 	fs.DurationVar(&cfg.HourRetention, "retention-1h", 2*365*24*time.Hour, "how long 1-hour rollups are kept")
+	fs.StringVar(&cfg.SMTP.Addr, "smtp-addr", os.Getenv("VIGIL_SMTP_ADDR"), "SMTP server host:port for the hub's own mail (password reset, invitations); none means no mail [VIGIL_SMTP_ADDR]")
+	fs.StringVar(&cfg.SMTP.From, "smtp-from", os.Getenv("VIGIL_SMTP_FROM"), "sender address of the hub's mail [VIGIL_SMTP_FROM]")
+	fs.StringVar(&cfg.SMTP.User, "smtp-user", os.Getenv("VIGIL_SMTP_USER"), "SMTP user name (PLAIN auth, only over TLS) [VIGIL_SMTP_USER]")
+	smtpPasswordFile := fs.String("smtp-password-file", os.Getenv("VIGIL_SMTP_PASSWORD_FILE"), "file holding the SMTP password (or set VIGIL_SMTP_PASSWORD) [VIGIL_SMTP_PASSWORD_FILE]")
+	fs.BoolVar(&cfg.SMTP.RequireTLS, "smtp-require-tls", envOr("VIGIL_SMTP_REQUIRE_TLS", "") == "true", "refuse to send mail when the server offers no STARTTLS [VIGIL_SMTP_REQUIRE_TLS=true]")
+	var proxies stringList
+	if v := os.Getenv("VIGIL_TRUSTED_PROXIES"); v != "" {
+		proxies = append(proxies, v)
+	}
+	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For is believed; repeatable [VIGIL_TRUSTED_PROXIES, comma-separated]")
 	level := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error [VIGIL_LOG_LEVEL]")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -33,10 +48,53 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("--log-level %q: %w", *level, err)
 	}
+	if err := smtpSettings(&cfg.SMTP, *smtpPasswordFile); err != nil {
+		return err
+	}
+	trusted, err := auth.ParseTrustedProxies(proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	cfg.TrustedProxies = trusted
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg.Stdout = stdout
 	return hub.Run(ctx, cfg)
 }
+
+// smtpSettings checks the mail flags and reads the password from its file or the environment,
+// so that it never appears in the process list.
+func smtpSettings(c *hub.SMTPConfig, passwordFile string) error {
+	if c.Addr == "" {
+		if c.From != "" || c.User != "" || passwordFile != "" {
+			return errors.New("--smtp-from, --smtp-user and --smtp-password-file need --smtp-addr")
+		}
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("--smtp-addr %q: want host:port (e.g. mail.example.com:587): %w", c.Addr, err)
+	}
+	if a, err := mail.ParseAddress(c.From); err != nil || a.Address != c.From {
+		return fmt.Errorf("--smtp-from %q: want a plain address like vigil@example.com", c.From)
+	}
+	c.Password = os.Getenv("VIGIL_SMTP_PASSWORD")
+	if passwordFile != "" {
+		b, err := os.ReadFile(passwordFile)
+		if err != nil {
+			return fmt.Errorf("--smtp-password-file: %w", err)
+		}
+		c.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if c.Password != "" && c.User == "" {
+		return errors.New("an SMTP password needs --smtp-user")
+	}
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func envOr(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok && v != "" {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,8 +70,13 @@ type Config struct {
 	Registry      *prometheus.Registry
 	PublicURL     string
 	SecureCookies bool
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Mailer sends the hub's own mail (password resets, invitations); nil when no SMTP server is
+	// configured, and then those features answer 409.
+	Mailer Mailer
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // API is the hub's HTTP handler.
@@ -79,6 +85,7 @@ type API struct {
 	log            *slog.Logger
 	auth           *auth.Authenticator
 	limiter        *auth.LoginLimiter
+	resetLimiter   *auth.LoginLimiter
 	mux            *http.ServeMux
 	metricsHandler http.Handler
 }
@@ -110,7 +117,10 @@ func New(cfg Config) *API {
 		cfg: cfg, log: cfg.Logger.With("component", "api"),
 		auth:    &auth.Authenticator{DB: cfg.Meta},
 		limiter: auth.NewLoginLimiter(cfg.Now),
-		mux:     http.NewServeMux(),
+		// Every reset request costs a token: 5 at once per address and per account, then one
+		// every 2 minutes, so the hub cannot be made to mail-bomb an inbox.
+		resetLimiter: &auth.LoginLimiter{Burst: 5, Refill: 2 * time.Minute, Now: cfg.Now},
+		mux:          http.NewServeMux(),
 	}
 	if cfg.Registry != nil {
 		a.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})

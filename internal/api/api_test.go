@@ -67,7 +67,8 @@ type env struct {
 	setupTk string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv builds the API on a fresh SQLite store; opts adjust the configuration (mail, OIDC).
+func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	t.Helper()
 	db, err := meta.Open(context.Background(), "sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
 	if err != nil {
@@ -80,9 +81,13 @@ func newEnv(t *testing.T) *env {
 	}
 	fs := &fakeSeries{}
 	st := &fakeStorage{}
-	a := New(Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
+	cfg := Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
 		AgentHandler: http.NotFoundHandler(), LiveHandler: http.NotFoundHandler(), PublicURL: "http://hub:8080",
-		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}})
+		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a := New(cfg)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, db: db, series: fs, storage: st, setupTk: tok}

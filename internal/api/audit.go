@@ -17,7 +17,7 @@ func (a *API) audit(r *http.Request, action, target, detail string) {
 }
 
 func (a *API) auditAs(r *http.Request, orgID, userID int64, actor, action, target, detail string) {
-	e := meta.AuditEntry{OrgID: orgID, UserID: userID, Actor: actor, Action: action, Target: target, Detail: detail, Remote: clientIP(r)}
+	e := meta.AuditEntry{OrgID: orgID, UserID: userID, Actor: actor, Action: action, Target: target, Detail: detail, Remote: a.clientIP(r)}
 	if err := a.cfg.Meta.Audit(context.WithoutCancel(r.Context()), e); err != nil {
 		a.log.Error("audit log write failed", "action", action, "err", err)
 	}

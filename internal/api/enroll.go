@@ -82,7 +82,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &body) {
 		return
 	}
-	ipKey := "enroll-ip:" + clientIP(r)
+	ipKey := "enroll-ip:" + a.clientIP(r)
 	if !a.allow(w, "too many failed enrollments", ipKey) {
 		return
 	}
@@ -107,7 +107,7 @@ func (a *API) enroll(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "enroll host", err)
 		return
 	}
-	a.log.Info("host enrolled itself", "host", h.Name, "host_id", h.ID, "key", k.Prefix, "remote", clientIP(r))
+	a.log.Info("host enrolled itself", "host", h.Name, "host_id", h.ID, "key", k.Prefix, "remote", a.clientIP(r))
 	a.auditAs(r, k.OrgID, 0, "enrollment key "+k.Prefix, "host.enroll", h.Name, "host id "+strconv.FormatInt(h.ID, 10))
 	writeJSON(w, http.StatusCreated, map[string]any{"host_id": h.ID, "name": h.Name, "token": token})
 }

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -97,12 +99,13 @@ func (a *API) applyRole(w http.ResponseWriter, r *http.Request, m meta.Member, r
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// invite creates an invitation link. Sending it is up to the inviter (email delivery comes with
-// the notification channels).
+// invite creates an invitation link and, with send_email, mails it to the invitee. The link is
+// in the answer either way, so a failed delivery (reported in email_error) can be sent by hand.
 func (a *API) invite(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Email string `json:"email"`
-		Role  string `json:"role"`
+		Email     string `json:"email"`
+		Role      string `json:"role"`
+		SendEmail bool   `json:"send_email"`
 	}
 	if !decode(w, r, &body) {
 		return
@@ -120,14 +123,37 @@ func (a *API) invite(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "only owners may invite owners and admins", "role")
 		return
 	}
+	if body.SendEmail && a.cfg.Mailer == nil {
+		writeError(w, http.StatusConflict, errNoMail+"; create the invitation without send_email and pass the link on yourself", "send_email")
+		return
+	}
 	inv, secret, err := a.cfg.Meta.CreateInvitation(r.Context(), p.OrgID, p.UserID, email, body.Role, invitationTTL)
 	if err != nil {
 		a.internal(w, r, "create invitation", err)
 		return
 	}
 	inv.OrgName = p.OrgName
-	a.audit(r, "member.invite", email, "as "+body.Role)
-	writeJSON(w, http.StatusCreated, map[string]any{"invitation": inv, "link": a.cfg.PublicURL + "/invite?token=" + secret})
+	link := a.cfg.PublicURL + "/invite?token=" + secret
+	out := map[string]any{"invitation": inv, "link": link, "emailed": false}
+	detail := "as " + body.Role
+	if body.SendEmail {
+		ctx, cancel := context.WithTimeout(r.Context(), mailTimeout)
+		text := fmt.Sprintf("%s invited you to join %s on Vigil (%s) as %s.\n\nOpen this link to accept. It works once, until %s:\n\n%s\n\n"+
+			"If you did not expect this, ignore this message.\n",
+			p.Email, p.OrgName, a.cfg.PublicURL, body.Role, inv.ExpiresAt.Format("2 Jan 2006"), link)
+		err := a.cfg.Mailer.Mail(ctx, email, "You are invited to "+p.OrgName+" on Vigil", text)
+		cancel()
+		if err != nil {
+			a.log.Warn("invitation mail failed", "email", email, "err", err)
+			out["email_error"] = "could not send the email: " + err.Error()
+			detail += "; email failed"
+		} else {
+			out["emailed"] = true
+			detail += "; emailed"
+		}
+	}
+	a.audit(r, "member.invite", email, detail)
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // invitation shows who invited whom to what, for the page the link opens.
@@ -167,7 +193,7 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "look up invitation", err)
 		return
 	}
-	keys := []string{"ip:" + clientIP(r), "user:" + inv.Email}
+	keys := []string{"ip:" + a.clientIP(r), "user:" + inv.Email}
 	if !a.allow(w, "too many failed attempts", keys...) {
 		return
 	}

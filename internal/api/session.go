@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"math"
-	"net"
 	"net/http"
 	"net/mail"
 	"strconv"
@@ -90,23 +89,23 @@ func (a *API) setup(w http.ResponseWriter, r *http.Request) {
 // rate-limited, and returns false then.
 func (a *API) allow(w http.ResponseWriter, what string, keys ...string) bool {
 	ok, wait := a.limiter.Allow(keys...)
-	if ok {
-		return true
+	if !ok {
+		tooMany(w, what, wait)
 	}
-	secs := int64(math.Ceil(wait.Seconds()))
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	writeError(w, http.StatusTooManyRequests, what+"; try again in "+(time.Duration(secs)*time.Second).String(), "")
-	return false
+	return ok
 }
 
-// clientIP is the address rate limits are keyed on: the TCP peer. Behind a reverse proxy every
-// client shares the proxy's address; the per-account limit still applies.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+func tooMany(w http.ResponseWriter, what string, wait time.Duration) {
+	secs := max(int64(math.Ceil(wait.Seconds())), 1)
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	writeError(w, http.StatusTooManyRequests, what+"; try again in "+(time.Duration(secs)*time.Second).String(), "")
+}
+
+// clientIP is the address rate limits and the audit log are keyed on: the TCP peer, or, when
+// the peer is a trusted reverse proxy (--trusted-proxy), the client it forwarded for according
+// to X-Forwarded-For (auth.ClientIP). Untrusted peers cannot spoof it with that header.
+func (a *API) clientIP(r *http.Request) string {
+	return auth.ClientIP(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.cfg.TrustedProxies)
 }
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +114,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(c.Email))
-	keys := []string{"ip:" + clientIP(r), "user:" + email}
+	keys := []string{"ip:" + a.clientIP(r), "user:" + email}
 	if !a.allow(w, "too many failed logins", keys...) {
 		return
 	}
@@ -132,7 +131,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		a.limiter.Fail(keys...)
-		a.log.Warn("failed login", "email", email, "remote", clientIP(r))
+		a.log.Warn("failed login", "email", email, "remote", a.clientIP(r))
 		if err == nil { // record failures against known accounts in their organization's log
 			if o, _, err := a.cfg.Meta.PrimaryMembership(r.Context(), u.ID); err == nil {
 				a.auditAs(r, o.ID, u.ID, email, "login.failed", email, "wrong password")

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/api"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -42,6 +44,9 @@ type Config struct {
 	Logger          *slog.Logger
 	Stdout          io.Writer // where the setup link and the start banner go
 	Demo            *DemoConfig
+	SMTP            SMTPConfig
+	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -102,13 +107,17 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
+	checks := check.NewService(db, store, nil, cfg.Logger)
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
-		PublicURL: publicURL, Logger: cfg.Logger, SecureCookies: scheme == "https",
+		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
+		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
+		SecureCookies: scheme == "https" || strings.HasPrefix(publicURL, "https://"),
+		Mailer:        mailerFor(cfg.SMTP),
 	})
 
 	// Agent and browser WebSockets are hijacked connections that http.Server.Shutdown does not
@@ -143,6 +152,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
+	// Uptime checks. Alert hook: pass the alert engine (it implements check.Observer) instead of
+	// nil once one runs in the hub; until then transitions are logged and kept in check_events.
+	if err := checks.Start(bgCtx, &wg); err != nil {
+		log.Error("could not start uptime checks", "err", err)
+	}
 	if cfg.LocalAgent {
 		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
 	}
@@ -180,6 +194,13 @@ func listen(cfg Config) (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("load TLS certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https", nil
+}
+
+func mailerFor(c SMTPConfig) api.Mailer {
+	if c.Addr == "" {
+		return nil
+	}
+	return mailer{cfg: c, now: time.Now}
 }
 
 // displayAddr turns a wildcard listen address into one a browser on this machine can open.

@@ -57,6 +57,17 @@ var migrations = []migration{
 	 CREATE INDEX sessions_user ON sessions (user_id, org_id);
 	 CREATE INDEX api_tokens_org ON api_tokens (org_id, user_id);
 	 CREATE INDEX invitations_org ON invitations (org_id)`},
+	{SQL: `CREATE TABLE password_resets (hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
+	 CREATE INDEX password_resets_user ON password_resets (user_id);`},
+	{SQL: `CREATE TABLE checks (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+	   type TEXT NOT NULL, spec TEXT NOT NULL, host_id BIGINT REFERENCES hosts(id) ON DELETE SET NULL,
+	   push_hash TEXT UNIQUE, push_at BIGINT, push_down INTEGER NOT NULL DEFAULT 0, push_msg TEXT NOT NULL DEFAULT '',
+	   state TEXT NOT NULL DEFAULT '', state_since BIGINT, state_msg TEXT NOT NULL DEFAULT '',
+	   created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (org_id, name));
+	 CREATE TABLE check_events (id SERIAL_PK, check_id BIGINT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+	   at BIGINT NOT NULL, up INTEGER NOT NULL, message TEXT NOT NULL);
+	 CREATE INDEX check_events_check ON check_events (check_id, at)`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.

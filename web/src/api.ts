@@ -187,6 +187,20 @@ export interface TOTPSetup {
   otpauth_url: string;
 }
 
+/** How this hub lets people sign in (GET /api/v1/auth/methods). */
+export interface AuthMethods {
+  password: boolean;
+  password_reset: boolean;
+  oidc: { name: string; start_url: string } | null;
+}
+
+export interface NewInvitation {
+  invitation: Invitation;
+  link: string;
+  emailed: boolean;
+  email_error?: string;
+}
+
 /** Second factor sent with the password at sign-in: a TOTP code or a one-time recovery code. */
 export type SecondFactor = { totp: string } | { recovery_code: string };
 
@@ -293,8 +307,15 @@ export const api = {
   members: () => request<{ members: Member[] | null }>("GET", "/api/v1/members"),
   setMemberRole: (userID: number, role: Role) => request<void>("PATCH", `/api/v1/members/${userID}`, { body: { role } }),
   removeMember: (userID: number) => request<void>("DELETE", `/api/v1/members/${userID}`),
-  invite: (email: string, role: Role) =>
-    request<{ invitation: Invitation; link: string }>("POST", "/api/v1/invitations", { body: { email, role } }),
+  invite: (email: string, role: Role, send_email = false) =>
+    request<NewInvitation>("POST", "/api/v1/invitations", { body: { email, role, send_email } }),
+
+  authMethods: () => request<AuthMethods>("GET", "/api/v1/auth/methods", { redirectOn401: false }),
+  requestPasswordReset: (email: string) => request<{ status: string }>("POST", "/api/v1/password-reset", { body: { email }, redirectOn401: false }),
+  passwordReset: (token: string) =>
+    request<{ email: string; expires_at: string }>("GET", `/api/v1/password-reset?${new URLSearchParams({ token })}`, { redirectOn401: false }),
+  confirmPasswordReset: (token: string, password: string) =>
+    request<void>("POST", "/api/v1/password-reset/confirm", { body: { token, password }, redirectOn401: false }),
 
   totpStatus: () => request<{ enabled: boolean }>("GET", "/api/v1/me/totp"),
   totpSetup: () => request<TOTPSetup>("POST", "/api/v1/me/totp/setup"),

@@ -57,7 +57,7 @@ async function logout(): Promise<void> {
 
 async function toSignIn(): Promise<void> {
   endSession();
-  const next = ["/login", "/setup", "/invite"].includes(location.pathname) ? "" : location.pathname + location.search;
+  const next = ["/login", "/setup", "/invite", "/forgot-password", "/reset-password"].includes(location.pathname) ? "" : location.pathname + location.search;
   try {
     const { needed } = await api.setupNeeded();
     if (needed) {
@@ -76,7 +76,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   const seq = ++renderSeq;
   if (path === "/login") {
     document.title = "Sign in · Vigil";
-    mount(LoginPage({ next: query.get("next") ?? "/" }), false);
+    mount(LoginPage({ next: query.get("next") ?? "/", ssoError: query.get("sso_error") ?? undefined }), false);
     return;
   }
   if (path === "/setup") {
@@ -92,6 +92,14 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     // A browser already signed in (another account) must not keep that session's state.
     endSession();
     mount(InvitePage({ token: query.get("token") ?? "", onJoined: () => navigate("/", true) }), false);
+    return;
+  }
+  if (path === "/forgot-password" || path === "/reset-password") {
+    document.title = "Reset password · Vigil";
+    const { ForgotPasswordPage, ResetPasswordPage } = await import("./components/PasswordResetPages");
+    if (seq !== renderSeq) return;
+    endSession();
+    mount(path === "/forgot-password" ? ForgotPasswordPage() : ResetPasswordPage({ token: query.get("token") ?? "" }), false);
     return;
   }
   if (!me) {

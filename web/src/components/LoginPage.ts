@@ -3,17 +3,22 @@
 // sends it together with the email and password.
 
 import { api, ApiError, type SecondFactor } from "../api";
-import { h, type View } from "../dom";
+import { h, replace, type View } from "../dom";
 import { navigate } from "../router";
 import { AuthLayout } from "./AuthLayout";
 import { FormField } from "./FormField";
 
-export function LoginPage(p: { next: string }): View {
+export function LoginPage(p: { next: string; ssoError?: string }): View {
   const email = FormField("Email", { type: "email", name: "email", autocomplete: "username", required: true, "data-testid": "login-email" });
   const password = FormField("Password", { type: "password", name: "password", autocomplete: "current-password", required: true, "data-testid": "login-password" });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "login-error" });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "login-submit" }, "Sign in");
-  const form = h("form", { class: "form", novalidate: true }, email.el, password.el, error, submit);
+  const forgot = h("a", { href: "/forgot-password", hidden: true, "data-testid": "login-forgot" }, "Forgot your password?");
+  const form = h("form", { class: "form", novalidate: true }, email.el, password.el, error, submit, h("div", { class: "login-links" }, forgot));
+  // Single sign-on (OpenID Connect), shown when the hub has a provider configured. The hub
+  // redirects back to /login?sso_error=… when the provider's answer is refused.
+  const sso = h("div", { class: "form", hidden: true, "data-testid": "login-sso" });
+  const ssoError = h("p", { class: "form-error", role: "alert", "data-testid": "login-sso-error" }, p.ssoError ?? "");
 
   // Second step: the code from the authenticator app, or one of the recovery codes.
   const code = FormField("Authentication code", { type: "text", name: "totp", inputmode: "numeric", autocomplete: "one-time-code",
@@ -131,6 +136,14 @@ export function LoginPage(p: { next: string }): View {
 
   // If the hub has no owner yet, the setup page is where to go.
   api.setupNeeded().then((r) => r.needed && navigate("/setup" + location.search, true), () => {});
+  api.authMethods().then((m) => {
+    forgot.hidden = !m.password_reset;
+    if (m.oidc) {
+      replace(sso, h("a", { href: m.oidc.start_url, class: "btn btn-block", "data-testid": "login-oidc" }, `Sign in with ${m.oidc.name}`),
+        h("p", { class: "muted small login-or" }, "or with your email and password"));
+      sso.hidden = false;
+    }
+  }, () => {});
   queueMicrotask(() => email.input.focus());
-  return { el: AuthLayout(title, subtitle, form, form2) };
+  return { el: AuthLayout(title, subtitle, ssoError, sso, form, form2) };
 }

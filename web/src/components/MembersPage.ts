@@ -122,10 +122,18 @@ function InviteForm(roles: Role[]): HTMLElement {
     roles.map((r) => h("option", { value: r, selected: r === "viewer" }, r)));
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "invite-error" });
   const submit = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "invite-submit" }, "Create invitation");
+  // Mailing the link needs the hub's SMTP settings; the box stays hidden on hubs without them.
+  const sendEmail = h("input", { type: "checkbox", name: "send_email", "data-testid": "invite-send-email" });
+  const sendLabel = h("div", { class: "field field-submit", hidden: true }, h("label", { class: "toggle" }, sendEmail, "Email the link to them"));
+  void api.authMethods().then((m) => {
+    sendLabel.hidden = !m.password_reset;
+    sendEmail.checked = m.password_reset;
+  }, () => {});
   const result = h("div", { "aria-live": "polite" });
   const form = h("form", { class: "form token-form", novalidate: true },
     email.el,
     h("div", { class: "field" }, h("label", { class: "label", for: "invite-role" }, "Role"), role),
+    sendLabel,
     h("div", { class: "field field-submit" }, submit),
     error);
 
@@ -138,11 +146,14 @@ function InviteForm(roles: Role[]): HTMLElement {
     error.textContent = "";
     replace(result);
     try {
-      const r = await api.invite(addr, role.value as Role);
+      const r = await api.invite(addr, role.value as Role, !sendLabel.hidden && sendEmail.checked);
       email.input.value = "";
-      replace(result, h("div", { class: "notice", "data-testid": "invite-result" },
+      const how = r.emailed ? ` Vigil emailed the link to ${r.invitation.email}; you can also pass it on yourself.`
+        : r.email_error ? ` The email could not be sent (${r.email_error}): copy the link and send it to them yourself.`
+        : " Vigil does not send it: copy the link and send it to them yourself.";
+      replace(result, h("div", { class: r.email_error ? "notice notice-warn" : "notice", "data-testid": "invite-result" },
         h("p", null, h("strong", null, `Invitation for ${r.invitation.email} as ${r.invitation.role} created.`),
-          " Vigil does not send it: copy the link and send it to them yourself. It is valid for 7 days and works once."),
+          how, " It is valid for 7 days and works once."),
         CopyField("Invitation link", r.link, "invite-link")));
     } catch (e) {
       if (e instanceof Error && "field" in e && e.field === "email") email.setError(e.message);
