@@ -144,7 +144,11 @@ func Run(ctx context.Context, cfg Config) error {
 	fmt.Fprintf(cfg.Stdout, "\nVigil hub is running at %s\n", publicURL)
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	if cfg.Demo != nil {
-		if err := startDemo(bgCtx, db, publicURL, cfg.Demo, cfg.Stdout, cfg.Logger); err != nil {
+		if err := startDemo(bgCtx, db, publicURL, cfg.Demo, func() {
+			if err := store.Maintain(bgCtx, time.Now()); err != nil && bgCtx.Err() == nil {
+				log.Error("series maintenance after the demo backfill failed", "err", err)
+			}
+		}, cfg.Stdout, cfg.Logger); err != nil {
 			log.Error("could not start the demo", "err", err)
 		}
 	} else if err := announceSetup(ctx, db, publicURL, cfg.Stdout); err != nil {

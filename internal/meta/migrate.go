@@ -68,6 +68,9 @@ var migrations = []migration{
 	 CREATE TABLE check_events (id SERIAL_PK, check_id BIGINT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
 	   at BIGINT NOT NULL, up INTEGER NOT NULL, message TEXT NOT NULL);
 	 CREATE INDEX check_events_check ON check_events (check_id, at)`},
+	// Host tags as a JSON array of normalized strings: a fleet has a few thousand hosts, so
+	// filtering by tag happens in memory and a join table would buy nothing.
+	{SQL: `ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.
