@@ -46,14 +46,14 @@ func (a hostsAdapter) Authenticate(ctx context.Context, token string) (ingest.Ho
 }
 
 func (a hostsAdapter) ApplyHostUpdates(ctx context.Context, updates []ingest.HostUpdate) error {
-	out := make([]meta.HostUpdate, len(updates))
+	out := make([]meta.AgentReport, len(updates))
 	for i, u := range updates {
-		out[i] = meta.HostUpdate{HostID: u.HostID, LastSeen: u.LastSeen, Facts: u.Facts, AgentVersion: u.AgentVersion}
+		out[i] = meta.AgentReport{HostID: u.HostID, LastSeen: u.LastSeen, Facts: u.Facts, AgentVersion: u.AgentVersion}
 		if u.Facts != nil && !json.Valid(u.Facts) {
 			out[i].Facts = json.RawMessage("{}")
 		}
 	}
-	return a.db.ApplyHostUpdates(ctx, out)
+	return a.db.ApplyAgentReports(ctx, out)
 }
 
 func hostOrg(db *meta.DB) func(ctx context.Context, hostID int64) (int64, error) {

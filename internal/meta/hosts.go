@@ -135,20 +135,20 @@ func (d *DB) DeleteHost(ctx context.Context, orgID, id int64) error {
 	return nil
 }
 
-// HostUpdate is what ingest learned about one host since its last flush: the newest last-seen
+// AgentReport is what ingest learned about one host since its last flush: the newest last-seen
 // time and, after a hello, the facts and agent version. Zero fields leave columns unchanged.
-type HostUpdate struct {
+type AgentReport struct {
 	HostID       int64
 	LastSeen     time.Time       // zero: unchanged
 	Facts        json.RawMessage // nil: facts and agent version unchanged
 	AgentVersion string
 }
 
-// ApplyHostUpdates writes many hosts' updates in one transaction. Ingest collects them and
+// ApplyAgentReports writes many hosts' updates in one transaction. Ingest collects them and
 // flushes about once a second: one write transaction per handshake and per disconnect made
 // SQLite's single writer the bottleneck of a connection storm (bench/results/load.md).
 // Updates of hosts deleted meanwhile are ignored.
-func (d *DB) ApplyHostUpdates(ctx context.Context, updates []HostUpdate) error {
+func (d *DB) ApplyAgentReports(ctx context.Context, updates []AgentReport) error {
 	if len(updates) == 0 {
 		return nil
 	}

@@ -124,7 +124,7 @@ func TestConformance(t *testing.T) {
 				t.Errorf("rotated token: %v", err)
 			}
 			// Batched updates: facts alone, last-seen alone, and a deleted host (ignored).
-			if err := d.ApplyHostUpdates(ctx, []HostUpdate{
+			if err := d.ApplyAgentReports(ctx, []AgentReport{
 				{HostID: h.ID, Facts: []byte(`{"cores":2}`), AgentVersion: "1.0"},
 				{HostID: h.ID + 1000, LastSeen: now},
 				{HostID: h.ID, LastSeen: now},
@@ -136,7 +136,7 @@ func TestConformance(t *testing.T) {
 				hosts[0].LastSeen == nil || !hosts[0].LastSeen.Equal(now.Truncate(time.Millisecond)) {
 				t.Errorf("got %+v %v, want one host with facts, version 1.0 and last seen %v", hosts, err, now)
 			}
-			if err := d.ApplyHostUpdates(ctx, []HostUpdate{{HostID: h.ID, LastSeen: now.Add(time.Second)}}); err != nil {
+			if err := d.ApplyAgentReports(ctx, []AgentReport{{HostID: h.ID, LastSeen: now.Add(time.Second)}}); err != nil {
 				t.Fatal(err)
 			}
 			if got, _ := d.HostByID(ctx, h.ID); string(got.Facts) != `{"cores":2}` || got.LastSeen == nil || !got.LastSeen.Equal(now.Add(time.Second).Truncate(time.Millisecond)) {
