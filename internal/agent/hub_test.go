@@ -25,6 +25,9 @@ type testHub struct {
 	down       bool   // answer upgrades with 503
 	retryAfter string // with down: the Retry-After header of the 503
 	noAck      bool
+	// maxVersion, when set, makes the hub refuse hellos of a higher protocol version the way
+	// a hub of that version does: error code 2, then close.
+	maxVersion uint32
 	welcome    wire.Welcome
 	stored     map[int64]map[string]float64 // snapshot time → "name{label}" → value
 	received   map[int64]int                // snapshot time → times received
@@ -114,6 +117,15 @@ func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.hello = hello
+	h.mu.Lock()
+	maxVersion := h.maxVersion
+	h.mu.Unlock()
+	if maxVersion != 0 && hello.Version > maxVersion {
+		ws.Write(ctx, websocket.MessageBinary, enc.Error(&wire.Error{Code: wire.CodeVersion, Message: "protocol version not supported"}))
+		ws.Close(websocket.StatusPolicyViolation, "version")
+		return
+	}
+	welcome.Version = hello.Version
 	if err := ws.Write(ctx, websocket.MessageBinary, enc.Welcome(&welcome)); err != nil {
 		return
 	}
