@@ -87,6 +87,9 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Checks == nil {
+		cfg.Checks = newTestChecks(t, db, nil)
+	}
 	a := New(cfg)
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)

@@ -115,7 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
-		Processes:    hostState,
+		Processes: hostState, Checks: checks,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
 		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
