@@ -119,6 +119,11 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs := flag.NewFlagSet("vigil host add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "host name (required)")
+	var tags []string
+	fs.Func("tag", "tag for grouping and filtering, e.g. web or env=prod (repeatable)", func(v string) error {
+		tags = append(tags, v)
+		return nil
+	})
 	orgID := fs.Int64("org-id", 0, "organization (default: the first one)")
 	public := fs.String("public-url", envOr("VIGIL_PUBLIC_URL", "http://localhost:8080"), "URL agents use to reach the hub [VIGIL_PUBLIC_URL]")
 	data := dataFlag(fs)
@@ -131,6 +136,10 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	if !api.ValidHostName(*name) {
 		return fmt.Errorf("--name %q: want 1–100 letters, digits, spaces, dots, dashes or underscores", *name)
+	}
+	tags, err := meta.NormalizeTags(tags)
+	if err != nil {
+		return fmt.Errorf("--tag: %w", err)
 	}
 	db, err := openMeta(ctx, *data)
 	if err != nil {
@@ -146,8 +155,14 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if errors.Is(err, meta.ErrConflict) {
 		return fmt.Errorf("a host named %q already exists in organization %d; `vigil host add` never replaces one (rotate its token in the web UI)", *name, *orgID)
 	}
+	if err == nil && len(tags) > 0 {
+		h, err = db.UpdateHost(ctx, *orgID, h.ID, meta.HostUpdate{Tags: tags})
+	}
 	if err != nil {
 		return fmt.Errorf("add host %q: %w", *name, err)
+	}
+	if len(h.Tags) > 0 {
+		fmt.Fprintf(stdout, "Tags: %s\n", strings.Join(h.Tags, ", "))
 	}
 	fmt.Fprintf(stdout, "Host %q added (host id %d). Agent token (shown once): %s\n\nRun on that server:\n\n    %s\n",
 		h.Name, h.ID, token, api.AgentCommand(strings.TrimRight(*public, "/"), token))

@@ -146,6 +146,16 @@ func TestHostAdd(t *testing.T) {
 	if err != nil || h.Name != "web-1" {
 		t.Errorf("printed token: got %+v, %v; want host web-1", h, err)
 	}
+	out, _, err = adminCLI(t, runHostAdd, "", "--data", dir, "--name", "db-1", "--tag", "DB", "--tag", "env=prod")
+	if err != nil || !strings.Contains(out, "Tags: db, env=prod") {
+		t.Fatalf("host add --tag: got %q %v, want the tags printed", out, err)
+	}
+	db, _ = openMeta(context.Background(), dir)
+	hosts, _ := db.ListHosts(context.Background(), h.OrgID)
+	db.Close()
+	if len(hosts) != 2 || strings.Join(hosts[0].Tags, ",") != "db,env=prod" {
+		t.Errorf("stored tags: got %+v, want db-1 with db,env=prod", hosts)
+	}
 
 	for _, tt := range []struct {
 		name string
@@ -155,6 +165,7 @@ func TestHostAdd(t *testing.T) {
 		{"bad name", []string{"--name", "<script>"}},
 		{"unknown org", []string{"--name", "web-2", "--org-id", "99"}},
 		{"no name", nil},
+		{"bad tag", []string{"--name", "web-3", "--tag", "not ok"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if out, _, err := adminCLI(t, runHostAdd, "", append(tt.args, "--data", dir)...); err == nil {

@@ -23,7 +23,7 @@ func TestMethodNotAllowed(t *testing.T) {
 		allow              string
 	}{
 		{"PUT on a collection", "PUT", "/api/v1/hosts", 405, "GET, POST"},
-		{"PATCH on a host", "PATCH", "/api/v1/hosts/1", 405, "GET, DELETE"},
+		{"PUT on a host", "PUT", "/api/v1/hosts/1", 405, "GET, PATCH, DELETE"},
 		{"a right method still works", "GET", "/api/v1/setup", 200, ""},
 		{"unknown path stays 404", "PUT", "/api/v1/nothing", 404, ""},
 	}

@@ -60,16 +60,33 @@ func ValidHostName(name string) bool {
 	return true
 }
 
+const badHostName = "name must be 1–100 letters, digits, spaces, dots, dashes or underscores"
+
+// hostTags normalizes tags from a request body, answering 400 with field "tags" when one is bad.
+func hostTags(w http.ResponseWriter, tags []string) ([]string, bool) {
+	out, err := meta.NormalizeTags(tags)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error(), "tags")
+		return nil, false
+	}
+	return out, true
+}
+
 func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Name string `json:"name"`
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
 	}
 	if !decode(w, r, &body) {
 		return
 	}
 	name := strings.TrimSpace(body.Name)
 	if !ValidHostName(name) {
-		writeError(w, http.StatusBadRequest, "name must be 1–100 letters, digits, spaces, dots, dashes or underscores", "name")
+		writeError(w, http.StatusBadRequest, badHostName, "name")
+		return
+	}
+	tags, ok := hostTags(w, body.Tags)
+	if !ok {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
@@ -77,6 +94,9 @@ func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, meta.ErrConflict) {
 		writeError(w, http.StatusConflict, "a host named "+strconv.Quote(name)+" already exists", "name")
 		return
+	}
+	if err == nil && len(tags) > 0 {
+		h, err = a.cfg.Meta.UpdateHost(r.Context(), p.OrgID, h.ID, meta.HostUpdate{Tags: tags})
 	}
 	if err != nil {
 		a.internal(w, r, "create host", err)
@@ -131,6 +151,54 @@ func (a *API) getHost(w http.ResponseWriter, r *http.Request) {
 	}
 	v := a.hostView(h)
 	writeJSON(w, http.StatusOK, map[string]any{"host": v, "latest": v.Latest})
+}
+
+// updateHost renames a host and/or replaces its tags; fields left out of the body stay.
+func (a *API) updateHost(w http.ResponseWriter, r *http.Request) {
+	h, ok := a.orgHost(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		Name *string  `json:"name"`
+		Tags []string `json:"tags"`
+	}
+	if !decode(w, r, &body) {
+		return
+	}
+	var u meta.HostUpdate
+	if body.Name != nil {
+		name := strings.TrimSpace(*body.Name)
+		if !ValidHostName(name) {
+			writeError(w, http.StatusBadRequest, badHostName, "name")
+			return
+		}
+		u.Name = &name
+	}
+	if body.Tags != nil {
+		if u.Tags, ok = hostTags(w, body.Tags); !ok {
+			return
+		}
+	}
+	if u.Name == nil && u.Tags == nil {
+		writeError(w, http.StatusBadRequest, "nothing to change: send name and/or tags", "")
+		return
+	}
+	updated, err := a.cfg.Meta.UpdateHost(r.Context(), h.OrgID, h.ID, u)
+	if errors.Is(err, meta.ErrConflict) {
+		writeError(w, http.StatusConflict, "a host named "+strconv.Quote(*u.Name)+" already exists", "name")
+		return
+	}
+	if err != nil {
+		a.internal(w, r, "update host", err)
+		return
+	}
+	detail := "tags " + strings.Join(updated.Tags, ",")
+	if u.Name != nil && h.Name != updated.Name {
+		detail = "renamed from " + strconv.Quote(h.Name) + "; " + detail
+	}
+	a.audit(r, "host.update", updated.Name, detail)
+	writeJSON(w, http.StatusOK, map[string]any{"host": a.hostView(updated)})
 }
 
 func (a *API) deleteHost(w http.ResponseWriter, r *http.Request) {

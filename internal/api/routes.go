@@ -63,6 +63,7 @@ func (a *API) routes() []route {
 		{"GET /api/v1/hosts", viewer, a.listHosts},
 		{"POST /api/v1/hosts", editor, a.createHost},
 		{"GET /api/v1/hosts/{id}", viewer, a.getHost},
+		{"PATCH /api/v1/hosts/{id}", editor, a.updateHost},
 		{"DELETE /api/v1/hosts/{id}", admin, a.deleteHost},
 		{"POST /api/v1/hosts/{id}/token", admin, a.rotateHostToken},
 		{"GET /api/v1/hosts/{id}/series", viewer, a.hostSeries},

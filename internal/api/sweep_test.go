@@ -88,6 +88,7 @@ func TestAuthorizationSweep(t *testing.T) {
 	anon := &client{e: e, hc: http.DefaultClient}
 	bodyFor := map[string]string{
 		"/api/v1/hosts":           `{"name":"x"}`,
+		"/api/v1/hosts/{id}":      `{"tags":["x"]}`,
 		"/api/v1/tokens":          `{"name":"x","scope":"read"}`,
 		"/api/v1/storage/prune":   `{"before":"1000"}`,
 		"/api/v1/enrollment-keys": `{"name":"k","max_uses":1,"expires_in_days":1}`,

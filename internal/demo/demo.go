@@ -11,6 +11,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -32,39 +34,79 @@ type Host struct {
 type Config struct {
 	HubURL   string
 	Interval time.Duration // live interval (default 10 s)
-	History  time.Duration // backfilled history (default 24 h)
-	Step     time.Duration // spacing of backfilled snapshots (default 1 min)
-	Logger   *slog.Logger
+	History  time.Duration // backfilled history (default 24 h; negative: none)
+	// Step is the spacing of backfilled snapshots (default 1 min, 5 min past 2 days of history:
+	// a month at 1 min would be 43,200 snapshots per host for charts that show hourly points).
+	Step time.Duration
+	// Spread is the time over which hosts connect, as a real fleet does after a hub restart
+	// (default 10 s, at most 50 ms per host).
+	Spread time.Duration
+	// Backfilled is called once every host has sent its history (the hub then builds rollups
+	// at once, so 30-day views read the hourly tier instead of a month of raw rows).
+	Backfilled func()
+	Logger     *slog.Logger
 }
 
-// Run drives every host until ctx ends.
-func Run(ctx context.Context, cfg Config, hosts []Host) {
-	if cfg.Interval == 0 {
+func (cfg *Config) defaults(n int) {
+	if cfg.Interval <= 0 {
 		cfg.Interval = 10 * time.Second
 	}
 	if cfg.History == 0 {
 		cfg.History = 24 * time.Hour
 	}
-	if cfg.Step == 0 {
+	if cfg.Step <= 0 {
 		cfg.Step = time.Minute
+		if cfg.History > 48*time.Hour {
+			cfg.Step = 5 * time.Minute
+		}
+	}
+	if cfg.Spread <= 0 {
+		cfg.Spread = min(10*time.Second, time.Duration(n)*50*time.Millisecond)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	for _, h := range hosts {
+}
+
+// Run drives every host until ctx ends.
+func Run(ctx context.Context, cfg Config, hosts []Host) {
+	cfg.defaults(len(hosts))
+	// One compressor for every host: it is safe for concurrent use, and a thousand zstd
+	// encoders would cost the demo hundreds of megabytes.
+	comp, err := wire.NewCompressor()
+	if err != nil {
+		cfg.Logger.Error("demo cannot start", "component", "demo", "err", err)
+		return
+	}
+	var backfills sync.WaitGroup
+	backfills.Add(len(hosts))
+	for i, h := range hosts {
+		delay := cfg.Spread * time.Duration(i) / time.Duration(max(1, len(hosts)))
 		go func() {
-			if err := runHost(ctx, cfg, h); err != nil && ctx.Err() == nil {
+			err := runHost(ctx, cfg, comp, h, delay, backfills.Done)
+			if err != nil && ctx.Err() == nil {
 				cfg.Logger.Warn("simulated host stopped", "component", "demo", "host", h.Name, "err", err)
 			}
 		}()
 	}
+	go func() {
+		backfills.Wait()
+		if cfg.Backfilled != nil && ctx.Err() == nil {
+			cfg.Backfilled()
+		}
+	}()
 	<-ctx.Done()
 }
 
-func runHost(ctx context.Context, cfg Config, h Host) error {
-	comp, err := wire.NewCompressor()
-	if err != nil {
-		return err
+// runHost connects after delay, backfills the history, calls backfilled (exactly once, also on
+// failure) and then reports live until ctx ends.
+func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, delay time.Duration, backfilled func()) error {
+	var once sync.Once
+	defer once.Do(backfilled)
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(delay):
 	}
 	url := strings.Replace(strings.Replace(strings.TrimRight(cfg.HubURL, "/"), "https://", "wss://", 1), "http://", "ws://", 1) + "/api/agent"
 	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + h.Token}}})
@@ -82,10 +124,29 @@ func runHost(ctx context.Context, cfg Config, h Host) error {
 	if err := ws.Write(ctx, websocket.MessageBinary, hello); err != nil {
 		return err
 	}
-	go func() { // acks and commands are not needed; keep reading so the connection stays healthy
+	// Read acks (commands are not needed): the highest acknowledged sequence tells when the
+	// backfill is durable on the hub.
+	var acked atomic.Uint64
+	ackCh := make(chan struct{}, 1)
+	go func() {
+		dec := wire.NewDecoder(comp)
 		for {
-			if _, _, err := ws.Read(ctx); err != nil {
+			_, frame, err := ws.Read(ctx)
+			if err != nil {
 				return
+			}
+			if m, err := dec.Decode(frame); err == nil {
+				if a, ok := m.(*wire.Ack); ok {
+					for _, r := range a.Ranges {
+						if r.To > acked.Load() {
+							acked.Store(r.To)
+						}
+					}
+					select {
+					case ackCh <- struct{}{}:
+					default:
+					}
+				}
 			}
 		}
 	}()
@@ -93,11 +154,11 @@ func runHost(ctx context.Context, cfg Config, h Host) error {
 	now := time.Now()
 	end := now
 	if h.Down {
-		end = now.Add(-37 * time.Minute)
+		end = now.Add(-min(37*time.Minute, max(0, cfg.History)/3))
 	}
 	seq := uint64(1)
 	var batch []wire.Snapshot
-	for t := now.Add(-cfg.History).Truncate(cfg.Step); t.Before(end); t = t.Add(cfg.Step) {
+	for t := now.Add(-max(0, cfg.History)).Truncate(cfg.Step); cfg.History > 0 && t.Before(end); t = t.Add(cfg.Step) {
 		batch = append(batch, m.snapshot(seq, t))
 		seq++
 		if len(batch) == 500 {
@@ -110,6 +171,23 @@ func runHost(ctx context.Context, cfg Config, h Host) error {
 	if err := send(ctx, ws, enc, true, batch); err != nil {
 		return err
 	}
+	// Wait (bounded) until the hub has stored the history, so rollups built next include it.
+	wait := time.NewTimer(2 * time.Minute)
+	for seq > 1 && acked.Load() < seq-1 {
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return nil
+		case <-wait.C:
+			seq = 0 // give up waiting; live reporting goes on
+		case <-ackCh:
+		}
+		if seq == 0 {
+			return fmt.Errorf("backfill not acknowledged within 2 minutes")
+		}
+	}
+	wait.Stop()
+	once.Do(backfilled)
 	if h.Down {
 		ws.Close(websocket.StatusNormalClosure, "simulated outage")
 		return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/agent/collect"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -148,7 +149,7 @@ func metricScale() func(string) int {
 }
 
 func metricUnits() map[string]string {
-	units := map[string]string{}
+	units := map[string]string{check.SeriesResponse: "ms"}
 	for _, m := range collect.Catalog() {
 		units[m.Name] = m.Unit
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/api"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -101,6 +102,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
+	checks := check.NewService(db, store, nil, cfg.Logger)
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
@@ -138,7 +140,11 @@ func Run(ctx context.Context, cfg Config) error {
 	fmt.Fprintf(cfg.Stdout, "\nVigil hub is running at %s\n", publicURL)
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	if cfg.Demo != nil {
-		if err := startDemo(bgCtx, db, publicURL, cfg.Demo, cfg.Stdout, cfg.Logger); err != nil {
+		if err := startDemo(bgCtx, db, publicURL, cfg.Demo, func() {
+			if err := store.Maintain(bgCtx, time.Now()); err != nil && bgCtx.Err() == nil {
+				log.Error("series maintenance after the demo backfill failed", "err", err)
+			}
+		}, cfg.Stdout, cfg.Logger); err != nil {
 			log.Error("could not start the demo", "err", err)
 		}
 	} else if err := announceSetup(ctx, db, publicURL, cfg.Stdout); err != nil {
@@ -146,6 +152,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
+	// Uptime checks. Alert hook: pass the alert engine (it implements check.Observer) instead of
+	// nil once one runs in the hub; until then transitions are logged and kept in check_events.
+	if err := checks.Start(bgCtx, &wg); err != nil {
+		log.Error("could not start uptime checks", "err", err)
+	}
 	if cfg.LocalAgent {
 		wg.Go(func() { runLocalAgent(bgCtx, db, publicURL, cfg) })
 	}

@@ -18,22 +18,27 @@ type Host struct {
 	LastSeen     *time.Time      `json:"last_seen"`
 	AgentVersion string          `json:"agent_version"`
 	Facts        json.RawMessage `json:"facts"`
+	// Tags group hosts (role, environment, location); normalized by NormalizeTags, never nil.
+	Tags []string `json:"tags"`
 }
 
-const hostCols = `id, org_id, name, created_at, last_seen, agent_version, facts`
+const hostCols = `id, org_id, name, created_at, last_seen, agent_version, facts, tags`
 
 func scanHost(row interface{ Scan(...any) error }) (Host, error) {
 	var h Host
 	var created int64
 	var seen sql.NullInt64
-	var facts string
-	if err := row.Scan(&h.ID, &h.OrgID, &h.Name, &created, &seen, &h.AgentVersion, &facts); err != nil {
+	var facts, tags string
+	if err := row.Scan(&h.ID, &h.OrgID, &h.Name, &created, &seen, &h.AgentVersion, &facts, &tags); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Host{}, ErrNotFound
 		}
 		return Host{}, err
 	}
 	h.CreatedAt, h.LastSeen, h.Facts = msTime(created), nullTime(seen), json.RawMessage(facts)
+	if err := json.Unmarshal([]byte(tags), &h.Tags); err != nil || h.Tags == nil {
+		h.Tags = []string{} // a damaged column must not hide the host
+	}
 	return h, nil
 }
 

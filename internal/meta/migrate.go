@@ -60,6 +60,17 @@ var migrations = []migration{
 	{SQL: `CREATE TABLE password_resets (hash TEXT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
 	   expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
 	 CREATE INDEX password_resets_user ON password_resets (user_id);`},
+	{SQL: `CREATE TABLE checks (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+	   type TEXT NOT NULL, spec TEXT NOT NULL, host_id BIGINT REFERENCES hosts(id) ON DELETE SET NULL,
+	   push_hash TEXT UNIQUE, push_at BIGINT, push_down INTEGER NOT NULL DEFAULT 0, push_msg TEXT NOT NULL DEFAULT '',
+	   state TEXT NOT NULL DEFAULT '', state_since BIGINT, state_msg TEXT NOT NULL DEFAULT '',
+	   created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (org_id, name));
+	 CREATE TABLE check_events (id SERIAL_PK, check_id BIGINT NOT NULL REFERENCES checks(id) ON DELETE CASCADE,
+	   at BIGINT NOT NULL, up INTEGER NOT NULL, message TEXT NOT NULL);
+	 CREATE INDEX check_events_check ON check_events (check_id, at)`},
+	// Host tags as a JSON array of normalized strings: a fleet has a few thousand hosts, so
+	// filtering by tag happens in memory and a join table would buy nothing.
+	{SQL: `ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.

@@ -39,6 +39,8 @@ export interface Host {
   online: boolean;
   agent_version: string;
   facts: Partial<Facts> | null;
+  /** Normalized (lower-case, sorted) tags; may be missing from older hubs. */
+  tags?: string[];
 }
 
 /** Latest values of a host; any field may be null when unknown. */
@@ -325,6 +327,8 @@ export const api = {
   hosts: () => request<{ hosts: HostSummary[] }>("GET", "/api/v1/hosts"),
   host: (id: number) => request<HostDetail>("GET", `/api/v1/hosts/${id}`),
   createHost: (name: string) => request<NewHost>("POST", "/api/v1/hosts", { body: { name } }),
+  updateHost: (id: number, body: { name?: string; tags?: string[] }) =>
+    request<{ host: HostSummary }>("PATCH", `/api/v1/hosts/${id}`, { body }),
   deleteHost: (id: number) => request<void>("DELETE", `/api/v1/hosts/${id}`),
   series: (id: number, q: { from: number; to: number; names: string[]; step?: number }, signal?: AbortSignal) => {
     const p = new URLSearchParams({ from: String(q.from), to: String(q.to), names: q.names.join(",") });

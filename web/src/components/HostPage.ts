@@ -11,6 +11,7 @@ import { isRange, RANGES, RangePicker, type RangeKey } from "./RangePicker";
 import { SeriesBuffer } from "./SeriesBuffer";
 import { StateMessage } from "./StateMessage";
 import { StatusBadge } from "./StatusBadge";
+import { TagEditor } from "./TagEditor";
 
 const NAMES = [
   "cpu.used_pct",
@@ -220,6 +221,7 @@ export function HostPage(ctx: PageContext, id: number): View {
           isAdmin(ctx.me.role)
             ? h("button", { type: "button", class: "btn btn-danger btn-sm", "data-testid": "delete-host", onclick: () => void remove() }, "Delete server")
             : null)),
+      TagEditor({ hostId: id, tags: host.tags ?? [], canEdit: ctx.me.role !== "viewer", onChange: (t) => { if (host) host.tags = t; } }),
       facts.el,
       h("div", { class: "toolbar range-bar" }, RangePicker(range, onRange), h("span", null, streaming, tierNote)),
       chartError,

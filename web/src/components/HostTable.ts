@@ -1,118 +1,118 @@
-// Sortable, filterable fleet table; rows link to the host page. On narrow screens rows become cards.
+// The fleet table: a header with sortable columns and one reusable row view per host. Rows are
+// placed by VirtualList (FleetPage); a live update patches a row's cells in place.
 
 import type { HostSummary } from "../api";
 import { h, replace } from "../dom";
 import { duration, num, pct, rate } from "../format";
-import { navigate } from "../router";
+import { CRIT_PCT, WARN_PCT, type SortKey } from "./FleetModel";
+import type { SparkStore } from "./Sparkline";
+import { Sparkline } from "./Sparkline";
 import { StatusBadge } from "./StatusBadge";
-
-type Key = "name" | "status" | "cpu" | "mem" | "disk" | "net" | "load" | "uptime";
+import { TagChips } from "./TagChips";
 
 interface Column {
-  key: Key;
+  key: SortKey | "trend";
   title: string;
   numeric: boolean;
-  value: (x: HostSummary) => string | number | null;
-  cell: (x: HostSummary) => Node | string;
+  /** Hidden below 720 px (phones keep name, status, CPU and memory). */
+  wide?: boolean;
 }
 
-function meter(v: number | null | undefined): Node {
-  const level = v == null ? "none" : v >= 90 ? "crit" : v >= 75 ? "warn" : "ok";
+export const COLUMNS: Column[] = [
+  { key: "name", title: "Name", numeric: false },
+  { key: "status", title: "Status", numeric: false },
+  { key: "cpu", title: "CPU", numeric: true },
+  { key: "trend", title: "CPU trend", numeric: false, wide: true },
+  { key: "mem", title: "Memory", numeric: true },
+  { key: "disk", title: "Disk", numeric: true, wide: true },
+  { key: "net", title: "Network", numeric: true, wide: true },
+  { key: "load", title: "Load", numeric: true, wide: true },
+  { key: "uptime", title: "Uptime", numeric: true, wide: true },
+];
+
+export function meter(v: number | null | undefined): Node {
+  const level = v == null ? "none" : v >= CRIT_PCT ? "crit" : v >= WARN_PCT ? "warn" : "ok";
   const w = v == null ? 0 : Math.max(0, Math.min(100, v));
   return h("span", { class: "meter-cell" },
     h("span", { class: "meter-text" }, pct(v)),
     h("span", { class: `meter meter-${level}`, "aria-hidden": "true" }, h("span", { class: "meter-fill", style: `width:${w.toFixed(1)}%` })));
 }
 
-const L = (x: HostSummary) => x.latest ?? {};
-
-const COLUMNS: Column[] = [
-  { key: "name", title: "Name", numeric: false, value: (x) => x.name.toLowerCase(),
-    cell: (x) => h("span", { class: "name-cell" },
-      h("a", { href: `/hosts/${x.id}`, class: "host-link", "data-testid": "host-name" }, x.name),
-      x.facts?.os ? h("span", { class: "sub" }, x.facts.os) : null) },
-  { key: "status", title: "Status", numeric: false, value: (x) => (x.online ? 0 : 1), cell: (x) => StatusBadge(x.online) },
-  { key: "cpu", title: "CPU", numeric: true, value: (x) => L(x).cpu_pct ?? null, cell: (x) => meter(L(x).cpu_pct) },
-  { key: "mem", title: "Memory", numeric: true, value: (x) => L(x).mem_pct ?? null, cell: (x) => meter(L(x).mem_pct) },
-  { key: "disk", title: "Disk", numeric: true, value: (x) => L(x).disk_pct ?? null, cell: (x) => meter(L(x).disk_pct) },
-  { key: "net", title: "Network", numeric: true, value: (x) => (L(x).net_rx_bps ?? 0) + (L(x).net_tx_bps ?? 0),
-    cell: (x) => h("span", { class: "net-cell" },
-      h("span", { title: "Received" }, "↓ ", rate(L(x).net_rx_bps)),
-      h("span", { title: "Sent" }, "↑ ", rate(L(x).net_tx_bps))) },
-  { key: "load", title: "Load", numeric: true, value: (x) => L(x).load1 ?? null, cell: (x) => num(L(x).load1) },
-  { key: "uptime", title: "Uptime", numeric: true, value: (x) => L(x).uptime_s ?? null, cell: (x) => duration(L(x).uptime_s) },
-];
-
-export interface HostTableView {
-  el: HTMLElement;
-  /** Re-renders with the given hosts and search text. Returns how many rows are shown. */
-  update(hosts: HostSummary[], search: string): number;
+/** Sortable column headers; onSort gets the column clicked. */
+export function TableHead(onSort: (k: SortKey) => void): { el: HTMLElement; set(k: SortKey, asc: boolean): void } {
+  const cells = COLUMNS.map((c) => {
+    const content = c.key === "trend"
+      ? c.title
+      : h("button", { type: "button", class: "th-btn", "data-testid": `sort-${c.key}`, onclick: () => onSort(c.key as SortKey) },
+          c.title, h("span", { class: "sort-arrow", "aria-hidden": "true" }));
+    return { c, th: h("th", { scope: "col", class: `col-${c.key}${c.numeric ? " num" : ""}${c.wide ? " wide" : ""}`, "aria-sort": c.key === "trend" ? null : "none" }, content) };
+  });
+  return {
+    el: h("thead", null, h("tr", null, cells.map((x) => x.th))),
+    set(k, asc) {
+      for (const { c, th } of cells) if (c.key !== "trend") th.setAttribute("aria-sort", c.key === k ? (asc ? "ascending" : "descending") : "none");
+    },
+  };
 }
 
-export function HostTable(): HostTableView {
-  let sortKey: Key = "name";
-  let asc = true;
-  let lastHosts: HostSummary[] = [];
-  let lastSearch = "";
+export interface RowView {
+  el: HTMLTableRowElement;
+  update(x: HostSummary): void;
+}
 
-  const headCells = COLUMNS.map((c) => {
-    const btn = h("button", { type: "button", class: "th-btn", onclick: () => setSort(c.key) }, c.title, h("span", { class: "sort-arrow", "aria-hidden": "true" }));
-    return { c, th: h("th", { scope: "col", class: c.numeric ? "num" : "", "aria-sort": "none" }, btn) };
-  });
-  const tbody = h("tbody");
-  const table = h("table", { class: "hosts", "data-testid": "host-table" },
-    h("caption", { class: "sr-only" }, "Servers; select a column header to sort"),
-    h("thead", null, h("tr", null, headCells.map((x) => x.th))), tbody);
-
-  // Narrow screens hide the header row, so they get a sort menu instead.
-  const sortSelect = h("select", { class: "input input-sm", "aria-label": "Sort by", "data-testid": "sort-select" },
-    COLUMNS.map((c) => h("option", { value: c.key }, c.title)));
-  sortSelect.addEventListener("change", () => setSort(sortSelect.value as Key, true));
-  const el = h("div", { class: "table-wrap" }, h("div", { class: "mobile-sort" }, h("label", null, "Sort by ", sortSelect)), table);
-
-  function setSort(k: Key, fromSelect = false): void {
-    if (fromSelect) {
-      sortKey = k;
-      asc = !COLUMNS.find((c) => c.key === k)!.numeric;
-    } else if (k === sortKey) asc = !asc;
-    else {
-      sortKey = k;
-      // Numbers are most interesting highest first; names alphabetically.
-      asc = !COLUMNS.find((c) => c.key === k)!.numeric;
+/** One host's row; cells are rebuilt in place on update so the row element (and focus) stays. */
+export function HostRow(x: HostSummary, sparks: SparkStore): RowView {
+  const spark = Sparkline(96, 24, `CPU of ${x.name} over the last minutes`);
+  const tds = COLUMNS.map((c) => h("td", { class: `col-${c.key}${c.numeric ? " num" : ""}${c.wide ? " wide" : ""}`, "data-label": c.title }));
+  const el = h("tr", { class: "host-row", "data-testid": "host-row", "data-host-id": String(x.id) }, tds);
+  tds[COLUMNS.findIndex((c) => c.key === "trend")].appendChild(spark.el);
+  const L = (y: HostSummary) => y.latest ?? {};
+  // What each cell last showed: a cell is rebuilt only when its text changes, so elements (a
+  // link being clicked, a focused chip) survive the many live updates that do not touch them.
+  const shown: string[] = [];
+  const sig = (c: Column, y: HostSummary): string => {
+    const l = L(y);
+    switch (c.key) {
+      case "name": return `${y.name}\u0000${y.facts?.os ?? ""}\u0000${(y.tags ?? []).join()}`;
+      case "status": return String(y.online);
+      case "cpu": return pct(l.cpu_pct);
+      case "trend": return "";
+      case "mem": return pct(l.mem_pct);
+      case "disk": return pct(l.disk_pct);
+      case "net": return `${rate(l.net_rx_bps)} ${rate(l.net_tx_bps)}`;
+      case "load": return num(l.load1);
+      case "uptime": return duration(l.uptime_s);
     }
-    update(lastHosts, lastSearch);
-  }
-
-  function update(hosts: HostSummary[], search: string): number {
-    lastHosts = hosts;
-    lastSearch = search;
-    const col = COLUMNS.find((c) => c.key === sortKey)!;
-    for (const { c, th } of headCells) {
-      th.setAttribute("aria-sort", c.key === sortKey ? (asc ? "ascending" : "descending") : "none");
-    }
-    sortSelect.value = sortKey;
-    const q = search.trim().toLowerCase();
-    const rows = hosts.filter((x) => !q || [x.name, x.facts?.hostname, x.facts?.os].some((s) => s?.toLowerCase().includes(q)));
-    rows.sort((a, b) => {
-      const va = col.value(a);
-      const vb = col.value(b);
-      // Unknown values sort last in either direction.
-      if (va === null && vb === null) return a.name.localeCompare(b.name);
-      if (va === null) return 1;
-      if (vb === null) return -1;
-      const d = va < vb ? -1 : va > vb ? 1 : a.name.localeCompare(b.name) * (asc ? 1 : -1);
-      return asc ? d : -d;
-    });
-    replace(tbody, rows.map((x) =>
-      h("tr", { class: `host-row${x.online ? "" : " offline"}`, "data-testid": "host-row", "data-host-id": String(x.id),
-        onclick: (ev: MouseEvent) => {
-          if ((ev.target as Element).closest("a")) return;
-          navigate(`/hosts/${x.id}`);
-        } },
-        COLUMNS.map((c) => h("td", { class: `col-${c.key}${c.numeric ? " num" : ""}`, "data-label": c.title }, c.cell(x)))),
-    ));
-    return rows.length;
-  }
-
-  return { el, update };
+  };
+  return {
+    el,
+    update(y) {
+      el.classList.toggle("offline", !y.online);
+      spark.draw(sparks.get(y.id));
+      COLUMNS.forEach((c, i) => {
+        const td = tds[i];
+        const s = sig(c, y);
+        if (c.key === "trend" || shown[i] === s) return;
+        shown[i] = s;
+        switch (c.key) {
+          case "name":
+            replace(td, h("span", { class: "name-cell" },
+              h("a", { href: `/hosts/${y.id}`, class: "host-link", "data-testid": "host-name" }, y.name),
+              h("span", { class: "sub", title: y.facts?.os ?? "" }, TagChips(y.tags, { max: 3, clickable: true }) ?? y.facts?.os ?? "")));
+            break;
+          case "status": replace(td, StatusBadge(y.online)); break;
+          case "cpu": replace(td, meter(L(y).cpu_pct)); break;
+          case "mem": replace(td, meter(L(y).mem_pct)); break;
+          case "disk": replace(td, meter(L(y).disk_pct)); break;
+          case "net":
+            replace(td, h("span", { class: "net-cell" },
+              h("span", { title: "Received" }, "↓ ", rate(L(y).net_rx_bps)),
+              h("span", { title: "Sent" }, "↑ ", rate(L(y).net_tx_bps))));
+            break;
+          case "load": td.textContent = num(L(y).load1); break;
+          case "uptime": td.textContent = duration(L(y).uptime_s); break;
+        }
+      });
+    },
+  };
 }
