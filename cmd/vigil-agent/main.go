@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigil-mon/vigil/internal/agent"
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/agent/procs"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -54,6 +55,9 @@ var options = []option{
 	{"exclude-fs-types", "VIGIL_EXCLUDE_FS_TYPES", "", "comma-separated filesystem types to leave out, besides pseudo filesystems (e.g. nfs,cifs)"},
 	{"exclude-mounts", "VIGIL_EXCLUDE_MOUNTS", "", "comma-separated glob patterns of mount points to leave out (e.g. /snap/*,/var/lib/docker/*)"},
 	{"include-virtual-net", "VIGIL_INCLUDE_VIRTUAL_NET", "false", "also report interfaces without a device (lo, veth, bridges, bonds)"},
+	{"procs", "VIGIL_PROCS", "true", "report top processes, process start/exit events and (while watched live) the whole process table"},
+	{"proc-interval", "VIGIL_PROC_INTERVAL", "10s", "how often processes are walked, 1s … 10m (every second while watched live)"},
+	{"proc-top", "VIGIL_PROC_TOP", "10", "processes reported by CPU and, separately, by memory (1 … 100)"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -224,7 +228,29 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 	if _, err := fmt.Sscan(vals["max-pending"], &cfg.MaxPending); err != nil {
 		return cfg, fmt.Errorf("--max-pending %q: want a number", vals["max-pending"])
 	}
+	if err := procConfig(&cfg, vals); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// procConfig sets up the process walker from --procs, --proc-interval and --proc-top.
+func procConfig(cfg *agent.Config, vals map[string]string) error {
+	on, err := boolean("procs", vals)
+	if err != nil || !on {
+		return err
+	}
+	iv, err := time.ParseDuration(vals["proc-interval"])
+	if err != nil || iv < agent.MinInterval || iv > agent.MaxInterval {
+		return fmt.Errorf("--proc-interval %q: want a duration from 1s to 10m", vals["proc-interval"])
+	}
+	var top int
+	if _, err := fmt.Sscan(vals["proc-top"], &top); err != nil || top < 1 || top > 100 {
+		return fmt.Errorf("--proc-top %q: want a number from 1 to 100", vals["proc-top"])
+	}
+	cfg.ProcInterval = iv
+	cfg.Procs = procs.New(procs.Config{Root: cfg.Root, Top: top})
+	return nil
 }
 
 func boolean(name string, vals map[string]string) (bool, error) {

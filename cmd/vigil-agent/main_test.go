@@ -76,4 +76,17 @@ func TestConfigErrors(t *testing.T) {
 	if len(cfg.Hubs) != 2 || cfg.SpoolDir != "" || cfg.Interval != 10*time.Second || len(cfg.Collect.ExcludeFSTypes) != 2 {
 		t.Errorf("got %+v, want two hubs, no spool, 10s, two excluded types", cfg)
 	}
+	if cfg.Procs == nil || cfg.ProcInterval != 10*time.Second {
+		t.Errorf("processes: got walker %v every %s, want one every 10s by default", cfg.Procs, cfg.ProcInterval)
+	}
+	for _, args := range [][]string{{"--proc-interval", "100ms"}, {"--proc-top", "0"}, {"--proc-top", "x"}, {"--procs", "maybe"}} {
+		vals, _ := resolve(append([]string{"--hub", "h", "--token", "t"}, args...), none, io.Discard)
+		if _, err := configFrom(vals); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: got %v, want an error naming %s", args, err, args[0])
+		}
+	}
+	vals, _ = resolve([]string{"--hub", "h", "--token", "t", "--procs", "false"}, none, io.Discard)
+	if cfg, err := configFrom(vals); err != nil || cfg.Procs != nil {
+		t.Errorf("--procs false: got walker %v, err %v; want none", cfg.Procs, err)
+	}
 }

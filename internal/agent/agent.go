@@ -56,7 +56,14 @@ type Config struct {
 	// Listen, when set, serves the agent's own counters at http://Listen/metrics.
 	Listen string
 	Source Source // nil = collect.New(Collect)
-	Clock  Clock  // nil = the wall clock
+	// Procs, when set, is walked every ProcInterval (default 10 s; every second, the whole
+	// table, while watched live); Services, when set, every ServiceInterval (default 30 s).
+	// Their reports need protocol version 2 and are sent best effort (see extras.go).
+	Procs           ProcSource
+	ProcInterval    time.Duration
+	Services        ServiceSource
+	ServiceInterval time.Duration
+	Clock           Clock // nil = the wall clock
 }
 
 // Reconnect backoff: exponential with full jitter between these bounds. A connection that
@@ -80,6 +87,12 @@ type Agent struct {
 	fresh chan struct{} // a snapshot was stored: the connection has something to send
 	conn  connState     // owned by the Run goroutine
 	stats counters
+
+	extra     extras
+	procErrAt time.Time // last logged process walk failure; owned by procLoop
+	// v1Since maps a hub URL to when it refused protocol version 2; the agent speaks version
+	// 1 to it for an hour before trying 2 again (the hub may have been upgraded). Owned by Run.
+	v1Since map[string]time.Time
 
 	seq        uint64        // last sequence number used; owned by the scheduler goroutine
 	lastSeq    atomic.Uint64 // seq, for the connection goroutine
@@ -106,6 +119,17 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 	}
 	if cfg.Interval < MinInterval || cfg.Interval > MaxInterval || cfg.Interval%time.Millisecond != 0 {
 		return nil, fmt.Errorf("interval %s outside %s … %s (or finer than a millisecond)", cfg.Interval, MinInterval, MaxInterval)
+	}
+	if cfg.ProcInterval == 0 {
+		cfg.ProcInterval = 10 * time.Second
+	}
+	if cfg.ServiceInterval == 0 {
+		cfg.ServiceInterval = 30 * time.Second
+	}
+	for _, iv := range []time.Duration{cfg.ProcInterval, cfg.ServiceInterval} {
+		if iv < MinInterval || iv > MaxInterval || iv%time.Millisecond != 0 {
+			return nil, fmt.Errorf("process or service interval %s outside %s … %s", iv, MinInterval, MaxInterval)
+		}
 	}
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 8640
@@ -147,7 +171,8 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 		cfg: cfg, log: logger.With("component", "agent"), src: src, reg: newRegistry(),
 		store: &pending{mem: memList{max: cfg.MaxPending}},
 		http:  &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}},
-		comp:  comp, mode: mode{wake: make(chan struct{}, 1)}, fresh: make(chan struct{}, 1),
+		comp:  comp, mode: mode{wake: make(chan struct{}, 1), procWake: make(chan struct{}, 1)}, fresh: make(chan struct{}, 1),
+		extra: extras{fresh: make(chan struct{}, 1)}, v1Since: map[string]time.Time{},
 	}
 	a.conn.log = a.log
 	if cfg.SpoolDir != "" {
@@ -199,16 +224,38 @@ func (a *Agent) Run(ctx context.Context) error {
 	scheduled := make(chan struct{})
 	go func() { a.schedule(sctx); close(scheduled) }()
 	defer func() { stopSchedule(); <-scheduled }()
+	if a.cfg.Procs != nil {
+		done := make(chan struct{})
+		go func() { a.procLoop(sctx); close(done) }()
+		defer func() { stopSchedule(); <-done }()
+	}
+	if a.cfg.Services != nil {
+		done := make(chan struct{})
+		go func() { a.serviceLoop(sctx); close(done) }()
+		defer func() { stopSchedule(); <-done }()
+	}
 
 	st := &a.conn
 	backoff := backoffMin
 	for hub := 0; ; {
 		url := a.cfg.Hubs[hub]
 		start := a.cfg.Clock.Now()
-		welcomed, err := a.session(ctx, url, facts)
+		version := uint32(wire.Version)
+		if since, ok := a.v1Since[url]; ok && start.Sub(since) < time.Hour {
+			version = 1
+		}
+		welcomed, err := a.session(ctx, url, facts, version)
 		if ctx.Err() != nil {
 			a.log.Info("disconnected from hub: agent stopping", "hub", url)
 			return nil
+		}
+		var verr *versionError
+		if errors.As(err, &verr) && version > 1 {
+			// An older hub: speak version 1 to it at once, without process and service
+			// reports, rather than fail over or back off.
+			a.log.Warn("hub does not speak protocol version 2; using version 1 without process and service reports", "hub", url, "hub_said", verr.msg)
+			a.v1Since[url] = start
+			continue
 		}
 		a.stats.connected.Store(false)
 		a.stats.failures.Add(1)
@@ -241,6 +288,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// versionError is a hub refusing the protocol version of the hello.
+type versionError struct{ msg string }
+
+func (e *versionError) Error() string { return "hub refused the protocol version: " + e.msg }
 
 // rejectedError is a hub refusing the agent token, at the upgrade (HTTP 401/403) or later.
 type rejectedError struct {

@@ -20,14 +20,17 @@ type testHub struct {
 	srv  *httptest.Server
 	comp *wire.Compressor
 
-	mu       sync.Mutex
-	token    string
-	down     bool // answer upgrades with 503
-	noAck    bool
-	welcome  wire.Welcome
-	stored   map[int64]map[string]float64 // snapshot time → "name{label}" → value
-	received map[int64]int                // snapshot time → times received
-	open     []*hubConn
+	mu    sync.Mutex
+	token string
+	down  bool // answer upgrades with 503
+	noAck bool
+	// maxVersion, when set, makes the hub refuse hellos of a higher protocol version the way
+	// a hub of that version does: error code 2, then close.
+	maxVersion uint32
+	welcome    wire.Welcome
+	stored     map[int64]map[string]float64 // snapshot time → "name{label}" → value
+	received   map[int64]int                // snapshot time → times received
+	open       []*hubConn
 
 	conns chan *hubConn // every accepted connection, in order
 }
@@ -110,6 +113,15 @@ func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.hello = hello
+	h.mu.Lock()
+	maxVersion := h.maxVersion
+	h.mu.Unlock()
+	if maxVersion != 0 && hello.Version > maxVersion {
+		ws.Write(ctx, websocket.MessageBinary, enc.Error(&wire.Error{Code: wire.CodeVersion, Message: "protocol version not supported"}))
+		ws.Close(websocket.StatusPolicyViolation, "version")
+		return
+	}
+	welcome.Version = hello.Version
 	if err := ws.Write(ctx, websocket.MessageBinary, enc.Welcome(&welcome)); err != nil {
 		return
 	}

@@ -21,16 +21,25 @@ type mode struct {
 	live     bool
 	override time.Duration // interval from welcome or a set-interval command; 0 = own
 	wake     chan struct{} // pokes the scheduler to recompute its next boundary
+	procWake chan struct{} // the same for the process walker
 }
 
 func (m *mode) set(f func()) {
 	m.mu.Lock()
 	f()
 	m.mu.Unlock()
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	for _, ch := range []chan struct{}{m.wake, m.procWake} {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
+}
+
+func (m *mode) isLive() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.live
 }
 
 // interval is the current collection interval given the agent's own one.

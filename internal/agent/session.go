@@ -23,7 +23,7 @@ const (
 // session runs one connection: hello, welcome, then live snapshots as they are collected and,
 // between them, the backlog (everything unacknowledged when the connection began) oldest first.
 // It reports whether the hub welcomed the agent, and why the connection ended.
-func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed bool, err error) {
+func (a *Agent) session(ctx context.Context, url string, facts []byte, version uint32) (welcomed bool, err error) {
 	ws, err := a.dial(ctx, url)
 	if err != nil {
 		return false, err
@@ -36,7 +36,7 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 	// IDs are per connection: the hello announces the whole registry, so the process-wide IDs
 	// (and the spool's) are valid on this connection as they are.
 	series := a.reg.from(0)
-	hello, err := enc.Hello(&wire.Hello{Version: wire.Version, AgentVersion: a.cfg.Version, Facts: facts,
+	hello, err := enc.Hello(&wire.Hello{Version: version, AgentVersion: a.cfg.Version, Facts: facts,
 		IntervalMs: uint32(a.cfg.Interval.Milliseconds()), Series: series})
 	if err != nil {
 		return false, fmt.Errorf("encode hello with %d series: %w", len(series), err)
@@ -86,6 +86,17 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 		}
 		if w.Live {
 			a.setLive(true)
+		}
+		// The hub welcomes with the version the connection speaks; version 2 adds the
+		// best-effort process and service reports.
+		version = min(version, w.Version)
+	}
+	// Without a version 2 connection nothing reads the extras: never wake for them.
+	var extraFresh chan struct{}
+	if version >= 2 {
+		extraFresh = a.extra.fresh
+		if err := a.sendExtras(enc, write); err != nil {
+			return true, fmt.Errorf("send process and service reports to %s: %w", url, err)
 		}
 	}
 	a.conn.connected(url, a.store.Len())
@@ -168,6 +179,10 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte) (welcomed
 				}
 			}
 		case <-a.fresh:
+		case <-extraFresh:
+			if err := a.sendExtras(enc, write); err != nil {
+				return true, fmt.Errorf("send process and service reports to %s: %w", url, err)
+			}
 		case m := <-in:
 			if err := a.handleAck(m, inFlight); err != nil {
 				return true, fmt.Errorf("hub %s: %w", url, err)
@@ -256,6 +271,9 @@ func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder,
 		case *wire.Error:
 			if m.Code == wire.CodeUnauthorized {
 				return &rejectedError{status: http.StatusUnauthorized, msg: m.Message}
+			}
+			if m.Code == wire.CodeVersion {
+				return &versionError{msg: m.Message}
 			}
 			return fmt.Errorf("hub error %d: %s", m.Code, m.Message)
 		default:

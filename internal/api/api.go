@@ -64,6 +64,8 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
+	Checks        Checks        // nil: check routes answer 503
+	Processes     ProcessTables // nil: process tables come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

@@ -88,6 +88,9 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Checks == nil {
+		cfg.Checks = newTestChecks(t, db, nil)
+	}
 	if cfg.PublicURL == "" { // an option asked for the server's real address (OIDC redirects)
 		cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	}

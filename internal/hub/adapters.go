@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/check"
+	"github.com/vigil-mon/vigil/internal/hoststate"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -126,10 +127,12 @@ func (a fleetAdapter) Latest(hostID int64) (api.Latest, bool) {
 type hostRemover struct {
 	store  *series.Store
 	ingest *ingest.Handler
+	state  *hoststate.State
 }
 
 func (r hostRemover) DeleteHostData(ctx context.Context, hostID int64) error {
 	r.ingest.Disconnect(hostID, "host deleted")
+	r.state.Forget(hostID) // its stored process data goes with the host row (ON DELETE CASCADE)
 	return r.store.DeleteHost(ctx, hostID)
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/check"
+	"github.com/vigil-mon/vigil/internal/hoststate"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
@@ -104,10 +105,12 @@ func Run(ctx context.Context, cfg Config) error {
 
 	checks := check.NewService(db, store, nil, cfg.Logger)
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
-	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	hostState := hoststate.New(hoststate.Config{Store: db, Logger: cfg.Logger})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
+		Processes: hostState, Checks: checks,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
 		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
@@ -152,6 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
+	wg.Go(func() { hostState.Run(bgCtx) })
 	// Uptime checks. Alert hook: pass the alert engine (it implements check.Observer) instead of
 	// nil once one runs in the hub; until then transitions are logged and kept in check_events.
 	if err := checks.Start(bgCtx, &wg); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent"
+	"github.com/vigil-mon/vigil/internal/agent/procs"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
@@ -49,6 +50,7 @@ func runLocalAgent(ctx context.Context, db *meta.DB, hubURL string, cfg Config) 
 		Token:    token,
 		SpoolDir: filepath.Join(cfg.DataDir, "local-agent-spool"),
 		Version:  cfg.Version,
+		Procs:    procs.New(procs.Config{}),
 	}, cfg.Logger)
 	if err != nil {
 		log.Error("could not start the local agent", "err", err)

@@ -29,6 +29,8 @@ type conn struct {
 	ids  []uint32
 	keys []series.Key
 
+	extraErrAt time.Time // last logged Extras failure
+
 	writeMu sync.Mutex
 	closed  chan struct{}
 	once    sync.Once
@@ -103,7 +105,8 @@ func (c *conn) run(ctx context.Context) {
 			c.touch()
 		}
 	}()
-	c.send(c.enc.Welcome(&wire.Welcome{Version: wire.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
+	// The welcome carries the version the connection speaks: the agent's, which the hub accepts.
+	c.send(c.enc.Welcome(&wire.Welcome{Version: hello.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
 
 	lastTouch := c.h.cfg.Now()
 	for {
@@ -219,6 +222,8 @@ func (c *conn) handle(ctx context.Context, msg wire.Message) error {
 		return c.batch(ctx, m)
 	case *wire.Error:
 		c.log.Warn("agent reported an error", "code", m.Code, "message", m.Message)
+	case *wire.Procs, *wire.ProcEvents, *wire.Services:
+		c.extra(ctx, m)
 	default:
 		c.h.metrics.protocolErrors.Inc()
 		c.fail(wire.CodeProtocol, msg.Type().String()+" is not sent by agents")
@@ -258,6 +263,31 @@ func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
 		c.h.cfg.Observer.HostSnapshot(c.host.ID, c.host.OrgID, last.TimeMs, c.keys, last.Values)
 	}
 	return nil
+}
+
+// extra hands a best-effort message to the Extras sink. A failure is logged at most once a
+// minute per connection and does not end it: the agent sends a fresh sample soon.
+func (c *conn) extra(ctx context.Context, msg wire.Message) {
+	x := c.h.cfg.Extras
+	if x == nil {
+		return
+	}
+	var err error
+	switch m := msg.(type) {
+	case *wire.Procs:
+		err = x.Procs(ctx, c.host, m)
+	case *wire.ProcEvents:
+		err = x.ProcEvents(ctx, c.host, m)
+	case *wire.Services:
+		err = x.Services(ctx, c.host, m)
+	}
+	if err != nil {
+		c.h.metrics.storeErrors.Inc()
+		if now := c.h.cfg.Now(); now.Sub(c.extraErrAt) > time.Minute {
+			c.extraErrAt = now
+			c.log.Warn("storing a best-effort message failed; dropped", "type", msg.Type().String(), "err", err)
+		}
+	}
 }
 
 // seqRanges compresses the batch's sequence numbers into inclusive ranges.

@@ -52,11 +52,21 @@ type Observer interface {
 	Watched(hostID int64) bool
 }
 
+// Extras receives the best-effort version 2 messages (process samples and events, services
+// and containers). Calls come from the connection's goroutine in arrival order; an error is
+// logged and the connection stays up, because nothing was promised for these frames.
+type Extras interface {
+	Procs(ctx context.Context, host Host, m *wire.Procs) error
+	ProcEvents(ctx context.Context, host Host, m *wire.ProcEvents) error
+	Services(ctx context.Context, host Host, m *wire.Services) error
+}
+
 // Config holds the dependencies the composition root passes in.
 type Config struct {
 	Hosts      Hosts
 	Store      Store
 	Observer   Observer
+	Extras     Extras // nil drops version 2 messages
 	Compressor *wire.Compressor
 	Logger     *slog.Logger
 	Registry   prometheus.Registerer

@@ -71,6 +71,26 @@ var migrations = []migration{
 	// Host tags as a JSON array of normalized strings: a fleet has a few thousand hosts, so
 	// filtering by tag happens in memory and a join table would buy nothing.
 	{SQL: `ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'`},
+	// Processes, services and containers reported by agents (protocol version 2); see procs.go.
+	{SQL: `CREATE TABLE host_procs (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, pid BIGINT NOT NULL,
+	   start_ms BIGINT NOT NULL, name TEXT NOT NULL, user_name TEXT NOT NULL, cmdline TEXT NOT NULL, last_ms BIGINT NOT NULL,
+	   PRIMARY KEY (host_id, pid, start_ms));
+	 CREATE TABLE host_proc_samples (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, time_ms BIGINT NOT NULL,
+	   pid BIGINT NOT NULL, start_ms BIGINT NOT NULL, cpu DOUBLE PRECISION NOT NULL, rss BIGINT NOT NULL,
+	   read_bps BIGINT NOT NULL, write_bps BIGINT NOT NULL, total INTEGER NOT NULL,
+	   PRIMARY KEY (host_id, pid, start_ms, time_ms));
+	 CREATE INDEX host_proc_samples_time ON host_proc_samples (host_id, time_ms);
+	 CREATE TABLE host_proc_events (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, kind INTEGER NOT NULL,
+	   pid BIGINT NOT NULL, start_ms BIGINT NOT NULL, time_ms BIGINT NOT NULL, name TEXT NOT NULL, user_name TEXT NOT NULL,
+	   cmdline TEXT NOT NULL, PRIMARY KEY (host_id, kind, pid, start_ms));
+	 CREATE INDEX host_proc_events_time ON host_proc_events (host_id, time_ms);
+	 CREATE TABLE host_services (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, kind TEXT NOT NULL,
+	   name TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, since_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,
+	   PRIMARY KEY (host_id, kind, name));
+	 CREATE TABLE host_containers (host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE, id TEXT NOT NULL,
+	   name TEXT NOT NULL, image TEXT NOT NULL, state TEXT NOT NULL, health TEXT NOT NULL, restarts BIGINT NOT NULL,
+	   cpu DOUBLE PRECISION NOT NULL, mem_bytes BIGINT NOT NULL, mem_limit BIGINT NOT NULL, rx_bps BIGINT NOT NULL,
+	   tx_bps BIGINT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (host_id, id));`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.

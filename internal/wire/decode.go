@@ -8,6 +8,9 @@ type Decoder struct {
 	series []Series
 	scales []uint8
 	live   deltaContext
+	// version is what the connection's hello said; version 2 message types are refused
+	// before a hello of version 2 or later (and so always on the agent's side).
+	version uint32
 }
 
 // NewDecoder returns a Decoder for a fresh connection.
@@ -55,6 +58,18 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 		m = c
 	case TypeError:
 		m = &Error{Code: ErrorCode(r.bounded("error code", 1<<16-1)), Message: r.str("error message", MaxMessageBytes)}
+	case TypeProcs, TypeProcEvents, TypeServices:
+		if d.version < 2 {
+			return nil, malformed("%s frame needs protocol version 2, connection speaks %d", t, d.version)
+		}
+		switch t {
+		case TypeProcs:
+			m = d.procs(r)
+		case TypeProcEvents:
+			m = readProcEvents(r)
+		default:
+			m = readServices(r)
+		}
 	}
 	r.done(m.Type().String())
 	if r.err != nil {
@@ -75,6 +90,9 @@ func (d *Decoder) hello(r *reader) *Hello {
 		r.fail("second hello on one connection")
 	}
 	h.Series = d.readSeries(r)
+	if r.err == nil {
+		d.version = h.Version
+	}
 	return h
 }
 
@@ -170,6 +188,12 @@ func (t Type) String() string {
 		return "error"
 	case TypeDict:
 		return "dict"
+	case TypeProcs:
+		return "procs"
+	case TypeProcEvents:
+		return "proc_events"
+	case TypeServices:
+		return "services"
 	}
 	return "unknown"
 }

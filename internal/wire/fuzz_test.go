@@ -11,13 +11,14 @@ import (
 // FuzzDecode feeds arbitrary frames to a decoder that has seen a valid hello. It must never
 // panic, and every failure must be a protocol error (ErrMalformed), never anything else.
 func FuzzDecode(f *testing.F) {
-	for _, name := range goldenOrder {
+	for _, name := range append(goldenOrder, goldenV2Order...) {
 		if b, err := os.ReadFile(filepath.Join("testdata", name+".bin")); err == nil {
 			f.Add(b)
 		}
 	}
 	c := newCompressor(f)
-	hello, err := NewEncoder(c).Hello(&Hello{Version: Version, Series: hostSeries()})
+	// A version 2 hello, so that the version 2 types are decoded too.
+	hello, err := NewEncoder(c).Hello(&Hello{Version: 2, Series: hostSeries()})
 	if err != nil {
 		f.Fatal(err)
 	}

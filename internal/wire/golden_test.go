@@ -18,7 +18,8 @@ func goldenConversation(t testing.TB, c *Compressor) map[string][]byte {
 	enc := NewEncoder(c)
 	frames := map[string][]byte{}
 	var err error
-	if frames["hello"], err = enc.Hello(&Hello{Version: Version, AgentVersion: "0.1.0",
+	// Version 1 exactly as version 1 agents send it: these frames must never change.
+	if frames["hello"], err = enc.Hello(&Hello{Version: 1, AgentVersion: "0.1.0",
 		Facts: []byte(`{"hostname":"web-1","os":"Debian GNU/Linux 12","cores":2}`), IntervalMs: 10000, Series: testSeries()}); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 // Version is the protocol version this package speaks. MinVersion is the oldest a hub accepts.
 const (
-	Version    = 1
+	Version    = 2
 	MinVersion = 1
 )
 
@@ -46,11 +46,17 @@ const (
 	TypeCommand Type = 5 // hub → agent
 	TypeError   Type = 6 // either way, then the sender closes
 	TypeDict    Type = 7 // agent → hub, new series after hello
+
+	// Version 2 (best effort, never acknowledged; see extra.go).
+	TypeProcs      Type = 8  // agent → hub, process sample
+	TypeProcEvents Type = 9  // agent → hub, process start/exit events
+	TypeServices   Type = 10 // agent → hub, services and containers
 )
 
 const flagZstd = 1 << 0
 
-// Message is one decoded frame: *Hello, *Welcome, *Batch, *Ack, *Command, *Error or *Dict.
+// Message is one decoded frame: *Hello, *Welcome, *Batch, *Ack, *Command, *Error, *Dict, or
+// (version 2) *Procs, *ProcEvents or *Services.
 type Message interface{ Type() Type }
 
 // Series is one dictionary entry: the agent assigns IDs densely from 0 and never reuses them
