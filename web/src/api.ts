@@ -41,6 +41,8 @@ export interface Host {
   facts: Partial<Facts> | null;
   /** Normalized (lower-case, sorted) tags; may be missing from older hubs. */
   tags?: string[];
+  /** Firing alerts on the host (count, worst severity) when the hub runs alerting. */
+  alerts?: { firing: number; severity?: "warning" | "critical" };
 }
 
 /** Latest values of a host; any field may be null when unknown. */
@@ -359,3 +361,6 @@ export const api = {
     request<NewToken>("POST", "/api/v1/tokens", { body }),
   revokeToken: (id: number) => request<void>("DELETE", `/api/v1/tokens/${id}`),
 };
+
+/** The request helper, for area clients loaded on demand (components/alerts/client.ts). */
+export { request as apiRequest };

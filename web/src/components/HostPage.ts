@@ -11,6 +11,7 @@ import { isRange, RANGES, RangePicker, type RangeKey } from "./RangePicker";
 import { SeriesBuffer } from "./SeriesBuffer";
 import { StateMessage } from "./StateMessage";
 import { StatusBadge } from "./StatusBadge";
+import { AlertBadge } from "./AlertBadge";
 import { TagEditor } from "./TagEditor";
 
 const NAMES = [
@@ -106,7 +107,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     if (!host) return;
     document.title = `${host.name} · Vigil`;
     title.textContent = host.name;
-    replace(status, StatusBadge(host.online));
+    replace(status, StatusBadge(host.online), AlertBadge(host));
     streaming.hidden = range !== "1h" || !host.online;
     facts.update(host, latest);
   }
