@@ -64,7 +64,7 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
-	Processes     ProcessTables // nil: process tables come from the metadata store only
+	Processes     HostReports // nil: process tables, services and containers come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS
