@@ -183,7 +183,9 @@ func (a *API) hostContainers(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.Processes != nil {
 		if _, cs, ok := a.cfg.Processes.LatestServices(h.ID); ok {
 			cs = slices.Clone(cs)
-			slices.SortFunc(cs, func(a, b meta.ContainerStatus) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID)) })
+			slices.SortFunc(cs, func(a, b meta.ContainerStatus) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+			})
 			writeJSON(w, http.StatusOK, map[string]any{"containers": cs})
 			return
 		}
@@ -199,7 +201,9 @@ func (a *API) hostContainers(w http.ResponseWriter, r *http.Request) {
 // sortedServices orders services as the store does: by kind, then name.
 func sortedServices(svcs []meta.ServiceStatus) []meta.ServiceStatus {
 	out := slices.Clone(svcs)
-	slices.SortFunc(out, func(a, b meta.ServiceStatus) int { return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name)) })
+	slices.SortFunc(out, func(a, b meta.ServiceStatus) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
+	})
 	return out
 }
 

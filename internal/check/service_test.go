@@ -88,7 +88,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	if len(rec.observed) != 2 {
 		t.Errorf("observer got %v, want two transitions", rec.observed)
 	}
-	res, err := store.Query(context.Background(), series.Query{HostID: SeriesOwner(m.ID), From: time.Now().Add(-time.Minute).UnixMilli(), To: time.Now().Add(time.Minute).UnixMilli(), Step: 1})
+	res, err := store.Query(context.Background(), series.Query{HostID: SeriesOwner(m.ID), From: time.Now().Add(-20 * time.Second).UnixMilli(), To: time.Now().Add(time.Second).UnixMilli(), Step: 1, MaxPoints: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}

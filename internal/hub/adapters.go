@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/check"
@@ -33,6 +34,45 @@ var (
 	_ api.HostRemover  = hostRemover{}
 )
 
+// observers fans ingest's observer calls out to the live hub and alerting, in order.
+type observers []ingest.Observer
+
+var (
+	_ ingest.Observer           = observers{}
+	_ check.Observer            = (*alerting.Service)(nil)
+	_ hoststate.ServiceObserver = (*alerting.Service)(nil)
+)
+
+func (o observers) HostOnline(hostID, orgID int64, online bool) {
+	for _, x := range o {
+		x.HostOnline(hostID, orgID, online)
+	}
+}
+
+func (o observers) HostSnapshot(hostID, orgID int64, timeMs int64, keys []series.Key, values []wire.Value) {
+	for _, x := range o {
+		x.HostSnapshot(hostID, orgID, timeMs, keys, values)
+	}
+}
+
+func (o observers) Watched(hostID int64) bool {
+	for _, x := range o {
+		if x.Watched(hostID) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownMetric tells rule validation which metrics the agent's catalogue has.
+func knownMetric() func(string) bool {
+	names := map[string]bool{}
+	for _, m := range collect.Catalog() {
+		names[m.Name] = true
+	}
+	return func(n string) bool { return names[n] }
+}
+
 type hostsAdapter struct{ db *meta.DB }
 
 func (a hostsAdapter) Authenticate(ctx context.Context, token string) (ingest.Host, error) {
@@ -46,15 +86,15 @@ func (a hostsAdapter) Authenticate(ctx context.Context, token string) (ingest.Ho
 	return ingest.Host{ID: h.ID, OrgID: h.OrgID, Name: h.Name}, nil
 }
 
-func (a hostsAdapter) UpdateFacts(ctx context.Context, hostID int64, facts json.RawMessage, agentVersion string) error {
-	if !json.Valid(facts) {
-		facts = json.RawMessage("{}")
+func (a hostsAdapter) ApplyHostUpdates(ctx context.Context, updates []ingest.HostUpdate) error {
+	out := make([]meta.AgentReport, len(updates))
+	for i, u := range updates {
+		out[i] = meta.AgentReport{HostID: u.HostID, LastSeen: u.LastSeen, Facts: u.Facts, AgentVersion: u.AgentVersion}
+		if u.Facts != nil && !json.Valid(u.Facts) {
+			out[i].Facts = json.RawMessage("{}")
+		}
 	}
-	return a.db.UpdateHostFacts(ctx, hostID, facts, agentVersion)
-}
-
-func (a hostsAdapter) Touch(ctx context.Context, hostID int64, t time.Time) error {
-	return a.db.TouchHost(ctx, hostID, t)
+	return a.db.ApplyAgentReports(ctx, out)
 }
 
 func hostOrg(db *meta.DB) func(ctx context.Context, hostID int64) (int64, error) {
