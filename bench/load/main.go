@@ -132,6 +132,7 @@ type result struct {
 	unacked            int // after the grace period
 	hubRSS             int64
 	hubCPU             float64 // % of one core
+	firstErr           string
 	// ackedTimes[i] is every acknowledged snapshot time of agent i, with cfg.recordAcks.
 	ackedTimes [][]int64
 }
@@ -352,7 +353,7 @@ loop:
 	res := result{keepsUp: keepsUp, verdict: verdict, offered: offered, ackRate: sm.ackRate, p99: sm.p99,
 		connected: connectedAtEnd, disconnects: c.disconnects.Load(), lost: c.lost.Load(), writeErrs: c.writeErrors.Load(),
 		errFrms: c.errorFrames.Load(), dialErrs: c.dialErrors.Load(), deferred: c.deferred.Load(), unacked: unacked,
-		hubRSS: sm.hubRSS, hubCPU: sm.hubCPU}
+		hubRSS: sm.hubRSS, hubCPU: sm.hubCPU, firstErr: firstErr}
 	if cfg.recordAcks {
 		for _, a := range agents {
 			a.mu.Lock()
