@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -64,8 +65,9 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
-	Checks        Checks        // nil: check routes answer 503
-	Processes     ProcessTables // nil: process tables come from the metadata store only
+	Alerting      *alerting.Service // nil: alerting routes answer 503
+	Checks        Checks            // nil: check routes answer 503
+	Processes     HostReports       // nil: process tables, services and containers come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS
@@ -75,6 +77,8 @@ type Config struct {
 	// Mailer sends the hub's own mail (password resets, invitations); nil when no SMTP server is
 	// configured, and then those features answer 409.
 	Mailer Mailer
+	// OIDC, when set, adds sign-in with an OpenID Connect provider.
+	OIDC *OIDCConfig
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
@@ -88,6 +92,7 @@ type API struct {
 	auth           *auth.Authenticator
 	limiter        *auth.LoginLimiter
 	resetLimiter   *auth.LoginLimiter
+	oidc           *oidcLogin
 	mux            *http.ServeMux
 	metricsHandler http.Handler
 }
@@ -123,6 +128,9 @@ func New(cfg Config) *API {
 		// every 2 minutes, so the hub cannot be made to mail-bomb an inbox.
 		resetLimiter: &auth.LoginLimiter{Burst: 5, Refill: 2 * time.Minute, Now: cfg.Now},
 		mux:          http.NewServeMux(),
+	}
+	if cfg.OIDC != nil {
+		a.oidc = newOIDCLogin(*cfg.OIDC)
 	}
 	if cfg.Registry != nil {
 		a.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})
