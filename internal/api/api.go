@@ -90,6 +90,7 @@ type API struct {
 	resetLimiter   *auth.LoginLimiter
 	mux            *http.ServeMux
 	metricsHandler http.Handler
+	statusCache    statusCache
 }
 
 // New builds the handler with every route of routes.go. Meta, Series, Fleet, Hosts and Storage

@@ -91,6 +91,10 @@ var migrations = []migration{
 	   name TEXT NOT NULL, image TEXT NOT NULL, state TEXT NOT NULL, health TEXT NOT NULL, restarts BIGINT NOT NULL,
 	   cpu DOUBLE PRECISION NOT NULL, mem_bytes BIGINT NOT NULL, mem_limit BIGINT NOT NULL, rx_bps BIGINT NOT NULL,
 	   tx_bps BIGINT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (host_id, id));`},
+	{SQL: `CREATE TABLE status_pages (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+	   items TEXT NOT NULL DEFAULT '[]', notices TEXT NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+	 CREATE INDEX status_pages_org ON status_pages (org_id)`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.
