@@ -68,7 +68,7 @@ func TestAgentToHubEndToEnd(t *testing.T) {
 		if code := e.get(t, "/api/v1/hosts", &hosts); code != 200 {
 			t.Fatalf("GET /api/v1/hosts: got status %d, want 200", code)
 		}
-		if len(hosts.Hosts) == 1 && hosts.Hosts[0].Online && hosts.Hosts[0].Latest != nil && hosts.Hosts[0].Latest.CPUPct != nil {
+		if len(hosts.Hosts) == 1 && hosts.Hosts[0].Online && hosts.Hosts[0].Latest != nil && hosts.Hosts[0].Latest.CPUPct != nil && hosts.Hosts[0].Facts.Cores > 0 { // facts are written within a second of the hello
 			break
 		}
 		if time.Now().After(deadline) {

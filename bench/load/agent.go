@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +22,7 @@ type counters struct {
 	dials        atomic.Int64
 	dialErrors   atomic.Int64
 	refused      atomic.Int64 // HTTP 401 at upgrade
+	deferred     atomic.Int64 // HTTP 503 with Retry-After at upgrade (hub admission control)
 	disconnects  atomic.Int64 // established sessions that ended before the run did
 	writeErrors  atomic.Int64
 	errorFrames  atomic.Int64 // error frames from the hub
@@ -66,13 +69,22 @@ type agent struct {
 
 	mu      sync.Mutex
 	pending map[uint64]pend
+	// ackedTimes holds the time of every acknowledged snapshot when --record-acks (tests) is on:
+	// the hub promised these are stored.
+	ackedTimes []int64
 }
 
 type pend struct {
 	at     time.Time
+	timeMs int64
 	steady bool
 	values int
 }
+
+// busyError is the hub's 503 with Retry-After: it admits other agents' handshakes first.
+type busyError struct{ after time.Duration }
+
+func (e busyError) Error() string { return fmt.Sprintf("hub busy (503), retry after %s", e.after) }
 
 // run keeps the agent connected until ctx ends, reconnecting with a jittered backoff like the
 // real agent. Unacknowledged snapshots of a dropped connection are counted as lost (a real agent
@@ -89,12 +101,16 @@ func (a *agent) run(ctx context.Context) {
 			a.s.c.disconnects.Add(1)
 			backoff = time.Second
 		}
-		if err != nil {
+		var busy busyError
+		if err != nil && !errors.As(err, &busy) {
 			a.s.c.noteErr("agent load-%d: %v", a.i, err)
 		}
 		d := backoff/2 + time.Duration(rnd.Int64N(int64(backoff)))
 		if backoff < 30*time.Second {
 			backoff *= 2
+		}
+		if busy.after > 0 { // as the real agent: the hub's delay plus up to half again
+			d = max(d, busy.after+time.Duration(rnd.Int64N(int64(busy.after)/2+1)))
 		}
 		select {
 		case <-ctx.Done():
@@ -114,6 +130,12 @@ func (a *agent) session(ctx context.Context) (established bool, err error) {
 	})
 	cancel()
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusServiceUnavailable {
+			if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
+				c.deferred.Add(1)
+				return false, busyError{after: time.Duration(secs) * time.Second}
+			}
+		}
 		c.dialErrors.Add(1)
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			c.refused.Add(1)
@@ -220,7 +242,7 @@ func (a *agent) send(ctx context.Context, ws *websocket.Conn, enc *wire.Encoder,
 	}
 	now := time.Now()
 	a.mu.Lock()
-	a.pending[a.seq] = pend{at: now, steady: !now.Before(a.s.steadyAt), values: len(a.vals)}
+	a.pending[a.seq] = pend{at: now, timeMs: snap.TimeMs, steady: !now.Before(a.s.steadyAt), values: len(a.vals)}
 	if n := int64(len(a.pending)); n > c.maxInflight1.Load() {
 		c.maxInflight1.Store(n) // racy max, good enough for a report
 	}
@@ -268,6 +290,9 @@ func (a *agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder)
 					}
 					c.acked.Add(1)
 					c.valuesAcked.Add(int64(p.values))
+					if a.s.cfg.recordAcks {
+						a.ackedTimes = append(a.ackedTimes, p.timeMs)
+					}
 				}
 			}
 			a.mu.Unlock()

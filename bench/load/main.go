@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,8 +33,10 @@ type config struct {
 	orgID                        int64
 	n, hubPID                    int
 	interval, ramp, duration     time.Duration
+	settle                       time.Duration
 	grace, report                time.Duration
 	prepareOnly                  bool
+	recordAcks                   bool // keep every acknowledged snapshot's time (tests)
 	cores, mounts, disks, nics   int
 	temps                        int
 }
@@ -48,7 +51,8 @@ func main() {
 	flag.IntVar(&cfg.hubPID, "hub-pid", 0, "hub process id, to report its CPU and RSS from /proc")
 	flag.DurationVar(&cfg.interval, "interval", 10*time.Second, "snapshot interval of every agent")
 	flag.DurationVar(&cfg.ramp, "ramp", 20*time.Second, "connect agents evenly over this long")
-	flag.DurationVar(&cfg.duration, "duration", 60*time.Second, "measured window, after the ramp and one warm-up interval")
+	flag.DurationVar(&cfg.duration, "duration", 60*time.Second, "measured window, after the ramp, one warm-up interval and --settle")
+	flag.DurationVar(&cfg.settle, "settle", 0, "extra wait after the ramp before measuring, for agents deferred by the hub's admission control to get in")
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "after the window, how long to wait for outstanding acks")
 	flag.DurationVar(&cfg.report, "report", 10*time.Second, "progress report period")
 	flag.BoolVar(&cfg.prepareOnly, "prepare-only", false, "create hosts and tokens, then exit")
@@ -115,8 +119,21 @@ type sample struct {
 	hm                               hubMetrics
 }
 
+// result is the run's outcome over the measured window.
 type result struct {
-	keepsUp bool
+	keepsUp            bool
+	verdict            string
+	offered, ackRate   float64 // snapshots/s
+	p99                time.Duration
+	connected          int64
+	disconnects, lost  int64
+	writeErrs, errFrms int64
+	dialErrs, deferred int64
+	unacked            int // after the grace period
+	hubRSS             int64
+	hubCPU             float64 // % of one core
+	// ackedTimes[i] is every acknowledged snapshot time of agent i, with cfg.recordAcks.
+	ackedTimes [][]int64
 }
 
 func run(ctx context.Context, cfg config, tokens []string) (result, error) {
@@ -138,10 +155,10 @@ func run(ctx context.Context, cfg config, tokens []string) (result, error) {
 
 	n := cfg.n
 	s.start = time.Now()
-	s.steadyAt = s.start.Add(cfg.ramp + cfg.interval)
+	s.steadyAt = s.start.Add(cfg.ramp + cfg.interval + cfg.settle)
 	end := s.steadyAt.Add(cfg.duration)
-	fmt.Printf("load: %d agents × %d series → %s, interval %s, ramp %s, warm-up %s, measured window %s (until %s)\n",
-		n, len(specs), u, cfg.interval, cfg.ramp, cfg.interval, cfg.duration, end.Format("15:04:05"))
+	fmt.Printf("load: %d agents × %d series → %s, interval %s, ramp %s, warm-up %s, settle %s, measured window %s (until %s)\n",
+		n, len(specs), u, cfg.interval, cfg.ramp, cfg.interval, cfg.settle, cfg.duration, end.Format("15:04:05"))
 
 	agents := make([]*agent, n)
 	runCtx, cancel := context.WithCancel(ctx)
@@ -302,8 +319,8 @@ loop:
 		}
 		verdict = "FALLS BEHIND: " + strings.Join(why, "; ")
 	}
-	errLine := fmt.Sprintf("dials %d (failed %d, refused 401 %d), disconnects %d, write errors %d, error frames %d, commands %d, skipped slots %d, snapshots lost with a dropped connection %d",
-		c.dials.Load(), c.dialErrors.Load(), c.refused.Load(), c.disconnects.Load(), c.writeErrors.Load(), c.errorFrames.Load(), c.commands.Load(), c.skipped.Load(), c.lost.Load())
+	errLine := fmt.Sprintf("dials %d (failed %d, refused 401 %d, deferred 503 %d), disconnects %d, write errors %d, error frames %d, commands %d, skipped slots %d, snapshots lost with a dropped connection %d",
+		c.dials.Load(), c.dialErrors.Load(), c.refused.Load(), c.deferred.Load(), c.disconnects.Load(), c.writeErrors.Load(), c.errorFrames.Load(), c.commands.Load(), c.skipped.Load(), c.lost.Load())
 	firstErr := ""
 	if p := c.firstErr.Load(); p != nil {
 		firstErr = *p
@@ -315,7 +332,7 @@ loop:
 	}
 
 	fmt.Println()
-	fmt.Printf("== summary: %d agents, interval %s, measured window %s (after ramp %s + warm-up %s)\n", n, cfg.interval, w.Round(time.Second), cfg.ramp, cfg.interval)
+	fmt.Printf("== summary: %d agents, interval %s, measured window %s (after ramp %s + warm-up %s + settle %s)\n", n, cfg.interval, w.Round(time.Second), cfg.ramp, cfg.interval, cfg.settle)
 	fmt.Printf("offered        %.1f snapshots/s (%s values/s)\n", offered, commas(offered*float64(len(specs))))
 	fmt.Printf("sent           %.1f snapshots/s, %.0f B per batch frame\n", sm.sentRate, sm.bytesPerSnap)
 	fmt.Printf("accepted       %.1f snapshots/s, %s values/s (%.1f %% of offered)\n", sm.ackRate, commas(sm.valRate), 100*sm.ackRate/offered)
@@ -332,6 +349,17 @@ loop:
 	fmt.Printf("RESULT agents=%d keeps_up=%t ack_rate=%.1f offered=%.1f p99_ms=%.1f hub_cpu=%.1f hub_rss_mb=%.0f\n",
 		n, keepsUp, sm.ackRate, offered, float64(sm.p99.Microseconds())/1000, sm.hubCPU, float64(sm.hubRSS)/(1<<20))
 
+	res := result{keepsUp: keepsUp, verdict: verdict, offered: offered, ackRate: sm.ackRate, p99: sm.p99,
+		connected: connectedAtEnd, disconnects: c.disconnects.Load(), lost: c.lost.Load(), writeErrs: c.writeErrors.Load(),
+		errFrms: c.errorFrames.Load(), dialErrs: c.dialErrors.Load(), deferred: c.deferred.Load(), unacked: unacked,
+		hubRSS: sm.hubRSS, hubCPU: sm.hubCPU}
+	if cfg.recordAcks {
+		for _, a := range agents {
+			a.mu.Lock()
+			res.ackedTimes = append(res.ackedTimes, slices.Clone(a.ackedTimes))
+			a.mu.Unlock()
+		}
+	}
 	if cfg.md != "" {
 		label := cfg.label
 		if label == "" {
@@ -339,8 +367,8 @@ loop:
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "\n### %s\n\n", label)
-		fmt.Fprintf(&b, "%s agents × %d series, interval %s, ramp %s, warm-up %s, measured window %s. Verdict: **%s**.\n\n",
-			commas(float64(n)), len(specs), cfg.interval, cfg.ramp, cfg.interval, w.Round(time.Second), verdict)
+		fmt.Fprintf(&b, "%s agents × %d series, interval %s, ramp %s, warm-up %s, settle %s, measured window %s. Verdict: **%s**.\n\n",
+			commas(float64(n)), len(specs), cfg.interval, cfg.ramp, cfg.interval, cfg.settle, w.Round(time.Second), verdict)
 		budgetSnaps := 10000.0 / 10
 		b.WriteString("| figure | measured | budget (DESIGN.md §8: 10,000 agents at 10 s (≈150k values/s) on 2 cores) |\n|---|---|---|\n")
 		fmt.Fprintf(&b, "| offered load | %s snapshots/s, %s values/s | %s snapshots/s, ≈150,000 values/s |\n", commas(offered), commas(offered*float64(len(specs))), commas(budgetSnaps))
@@ -365,15 +393,15 @@ loop:
 		b.WriteString("```\n</details>\n")
 		f, err := os.OpenFile(cfg.md, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
-			return result{keepsUp: keepsUp}, err
+			return res, err
 		}
 		_, err = f.WriteString(b.String())
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return result{keepsUp: keepsUp}, err
+			return res, err
 		}
 	}
-	return result{keepsUp: keepsUp}, nil
+	return res, nil
 }

@@ -9,12 +9,16 @@
 #
 # Environment: DURATION (s, measured window per scenario, default 60), SEARCH_DURATION (default
 # 30), INTERVAL (default 10s), SCENARIOS (default "1000 10000"), SEARCH (1/0, default 1),
-# PORT (default 18080), OUT (default bench/results/load.md), KEEP=1 keeps the temp directory.
-# The generator runs on the same machine as the hub and takes part of its cores.
+# SEARCH_FROM (default 2000), SETTLE (s after the ramp before measuring, default 20: agents the
+# hub's admission control deferred get in meanwhile), PORT (default 18080), OUT (default
+# bench/results/load.md), KEEP=1 keeps the temp directory.
+# The generator runs on the same machine as the hub and takes part of its cores; the load
+# average before each scenario is recorded, since other work on the machine skews the figures.
+# Ctrl-C or a kill of this script stops the hub and the generator it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cmdline="bash bench/load/run.sh"
-for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH PORT; do
+for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE PORT; do
   if [ -n "${!v:-}" ]; then cmdline="$v=\"${!v}\" $cmdline"; fi
 done
 DURATION=${DURATION:-60}
@@ -22,6 +26,8 @@ SEARCH_DURATION=${SEARCH_DURATION:-30}
 INTERVAL=${INTERVAL:-10s}
 SCENARIOS=${SCENARIOS:-"1000 10000"}
 SEARCH=${SEARCH:-1}
+SEARCH_FROM=${SEARCH_FROM:-2000}
+SETTLE=${SETTLE:-20}
 PORT=${PORT:-18080}
 OUT=${OUT:-bench/results/load.md}
 
@@ -33,11 +39,29 @@ maxn=$(( fdlimit - 500 ))
 
 tmp=$(mktemp -d /tmp/vigil-load.XXXXXX)
 hub_pid=
+load_pid=
+# stop_pid PID: SIGINT (the hub shuts down cleanly), SIGKILL after 20 s.
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill -INT "$pid" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  if [ -n "$hub_pid" ] && kill -0 "$hub_pid" 2>/dev/null; then kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; fi
+  trap - EXIT INT TERM
+  stop_pid "$load_pid"; load_pid=
+  stop_pid "$hub_pid"; hub_pid=
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
+trap 'echo "interrupted"; exit 130' INT TERM
+
+if curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1; then
+  echo "something already listens on 127.0.0.1:$PORT: set PORT" >&2
+  exit 1
+fi
 
 echo "== building into $tmp"
 go build -o "$tmp/vigil" ./cmd/vigil
@@ -69,8 +93,7 @@ start_hub() { # label
 }
 
 stop_hub() {
-  kill "$hub_pid" 2>/dev/null || true
-  wait "$hub_pid" 2>/dev/null || true
+  stop_pid "$hub_pid"
   hub_pid=
 }
 
@@ -93,13 +116,20 @@ hub_log_summary() {
 scenario() {
   local n=$1 dur=$2 label=$3 ramp rc=0
   ramp=$(( n / 500 )); [ "$ramp" -ge 10 ] || ramp=10
-  echo "== $label: $n agents, ramp ${ramp}s, window ${dur}s"
+  echo "== $label: $n agents, ramp ${ramp}s, settle ${SETTLE}s, window ${dur}s"
+  local loadavg
+  loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
   start_hub "$n"
   "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" \
-    --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --duration "${dur}s" \
-    --md "$OUT" --label "$label" | tee "$tmp/load-$n.out" || rc=$?
+    --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --duration "${dur}s" \
+    --md "$OUT" --label "$label" >"$tmp/load-$n.out" 2>&1 &
+  load_pid=$!
+  tail -n +1 -f --pid="$load_pid" "$tmp/load-$n.out" 2>/dev/null || true
+  wait "$load_pid" || rc=$?
+  load_pid=
   stop_hub
-  printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`\n' "$n" "$INTERVAL" "$ramp" "$dur" "$PORT" >>"$OUT"
+  printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --settle %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`. Load average (1/5/15 min) before the scenario: %s (%s cores; other work on the machine takes CPU from hub and generator).\n' \
+    "$n" "$INTERVAL" "$ramp" "$SETTLE" "$dur" "$PORT" "$loadavg" "$(nproc)" >>"$OUT"
   hub_log_summary "$n"
   return $rc
 }
@@ -115,8 +145,8 @@ for n in $SCENARIOS; do
 done
 
 if [ "$SEARCH" = 1 ]; then
-  printf '\n### Largest N sustained (doubling from 2,000, window %ss each)\n' "$SEARCH_DURATION" >>"$OUT"
-  good=0 bad=0 n=2000
+  printf '\n### Largest N sustained (doubling from %s, window %ss each)\n' "$SEARCH_FROM" "$SEARCH_DURATION" >>"$OUT"
+  good=0 bad=0 n=$SEARCH_FROM
   while :; do
     [ "$n" -gt "$maxn" ] && n=$maxn
     if scenario "$n" "$SEARCH_DURATION" "search: N = $n"; then good=$n; else bad=$n; break; fi

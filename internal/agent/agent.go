@@ -261,7 +261,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.stats.failures.Add(1)
 		wait := time.Duration(rand.Int64N(int64(backoff))) + 1 // full jitter
 		var rej *rejectedError
+		var busy *busyError
 		switch {
+		case errors.As(err, &busy):
+			// The hub is admitting other agents' handshakes and said when to come back. Its
+			// delay plus up to half again, so agents deferred together do not return together.
+			st.failed(url, err, a.cfg.Clock.Now(), busy.after)
+			wait = max(wait, busy.after+time.Duration(rand.Int64N(int64(busy.after)/2+1)))
+			hub = (hub + 1) % len(a.cfg.Hubs)
 		case errors.As(err, &rej):
 			// The operator may fix the token on the hub: keep trying, slowly.
 			st.rejected(url, rej, a.cfg.Clock.Now())
@@ -303,6 +310,19 @@ type rejectedError struct {
 func (e *rejectedError) Error() string {
 	return fmt.Sprintf("hub refused the agent token (%d): %s", e.status, e.msg)
 }
+
+// busyError is a hub answering the upgrade with 503 and Retry-After: it is up but admitting
+// other agents first (hub admission control), and says how long to wait.
+type busyError struct {
+	after time.Duration
+	err   error
+}
+
+func (e *busyError) Error() string {
+	return fmt.Sprintf("hub busy, asked to retry after %s: %v", e.after, e.err)
+}
+
+func (e *busyError) Unwrap() error { return e.err }
 
 // connState logs connection state changes once instead of every attempt: the first failure
 // after a connection, a change of hub or error, and a reminder every few minutes.

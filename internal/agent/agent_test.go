@@ -319,3 +319,27 @@ func TestFailover(t *testing.T) {
 		t.Errorf("log: got\n%s\nwant the failed hub reported", f.logs)
 	}
 }
+
+// TestHonoursRetryAfter checks that a hub answering 503 with Retry-After (its handshake
+// admission control) is retried no sooner than it asked, and at most half again later.
+func TestHonoursRetryAfter(t *testing.T) {
+	h := newTestHub(t)
+	h.set(func(h *testHub) { h.down, h.retryAfter = true, "20" })
+	f := newFixture(t)
+	f.start(t, h.srv.URL)
+	ds := f.clock.waitTimers(t, "a retry after the hub's delay", func(ds []time.Duration) bool {
+		return len(ds) == 2 && (ds[0] != 10*time.Second || ds[1] != 10*time.Second)
+	})
+	wait := ds[0]
+	if wait == 10*time.Second {
+		wait = ds[1]
+	}
+	if wait < 20*time.Second || wait > 30*time.Second {
+		t.Errorf("got a retry after %s, want 20 s … 30 s as the hub asked", wait)
+	}
+	if !strings.Contains(f.logs.String(), "hub busy, asked to retry after 20s") {
+		t.Errorf("log: got\n%s\nwant the hub's delay reported", f.logs)
+	}
+	h.set(func(h *testHub) { h.down, h.retryAfter = false, "" })
+	reconnect(t, f.clock, h)
+}

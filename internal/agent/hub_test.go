@@ -20,10 +20,11 @@ type testHub struct {
 	srv  *httptest.Server
 	comp *wire.Compressor
 
-	mu    sync.Mutex
-	token string
-	down  bool // answer upgrades with 503
-	noAck bool
+	mu         sync.Mutex
+	token      string
+	down       bool   // answer upgrades with 503
+	retryAfter string // with down: the Retry-After header of the 503
+	noAck      bool
 	// maxVersion, when set, makes the hub refuse hellos of a higher protocol version the way
 	// a hub of that version does: error code 2, then close.
 	maxVersion uint32
@@ -73,13 +74,16 @@ func (h *testHub) set(f func(h *testHub)) {
 
 func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	token, down, welcome := h.token, h.down, h.welcome
+	token, down, welcome, retryAfter := h.token, h.down, h.welcome, h.retryAfter
 	h.mu.Unlock()
 	if r.URL.Path != "/api/agent" {
 		http.NotFound(w, r)
 		return
 	}
 	if down {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		http.Error(w, "hub restarting", http.StatusServiceUnavailable)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
@@ -233,6 +234,14 @@ func (a *Agent) dial(ctx context.Context, url string) (*websocket.Conn, error) {
 			body.Error = http.StatusText(resp.StatusCode)
 		}
 		return nil, &rejectedError{status: resp.StatusCode, msg: body.Error}
+	}
+	if resp != nil && resp.StatusCode == http.StatusServiceUnavailable {
+		// Retry-After in whole seconds (RFC 9110 §10.2.3); an HTTP date is not used by the
+		// hub and falls back to the normal backoff. Capped so a wrong value cannot park the
+		// agent for long.
+		if secs, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && secs > 0 {
+			return nil, &busyError{after: min(time.Duration(secs)*time.Second, backoffMax), err: err}
+		}
 	}
 	return nil, fmt.Errorf("connect to %s: %w", url, err)
 }

@@ -46,15 +46,15 @@ func (a hostsAdapter) Authenticate(ctx context.Context, token string) (ingest.Ho
 	return ingest.Host{ID: h.ID, OrgID: h.OrgID, Name: h.Name}, nil
 }
 
-func (a hostsAdapter) UpdateFacts(ctx context.Context, hostID int64, facts json.RawMessage, agentVersion string) error {
-	if !json.Valid(facts) {
-		facts = json.RawMessage("{}")
+func (a hostsAdapter) ApplyHostUpdates(ctx context.Context, updates []ingest.HostUpdate) error {
+	out := make([]meta.AgentReport, len(updates))
+	for i, u := range updates {
+		out[i] = meta.AgentReport{HostID: u.HostID, LastSeen: u.LastSeen, Facts: u.Facts, AgentVersion: u.AgentVersion}
+		if u.Facts != nil && !json.Valid(u.Facts) {
+			out[i].Facts = json.RawMessage("{}")
+		}
 	}
-	return a.db.UpdateHostFacts(ctx, hostID, facts, agentVersion)
-}
-
-func (a hostsAdapter) Touch(ctx context.Context, hostID int64, t time.Time) error {
-	return a.db.TouchHost(ctx, hostID, t)
+	return a.db.ApplyAgentReports(ctx, out)
 }
 
 func hostOrg(db *meta.DB) func(ctx context.Context, hostID int64) (int64, error) {

@@ -68,6 +68,12 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 
+	if n, err := raiseFileLimit(); err != nil {
+		log.Warn("could not raise the open-file limit", "limit", n, "err", err)
+	} else if n > 0 {
+		// One descriptor per connected agent and browser, plus the database files.
+		log.Info("open-file limit", "limit", n, "agents_at_most", max(int64(n)-256, 0))
+	}
 	log.Info("opening metadata store", "path", filepath.Join(cfg.DataDir, "vigil.db"))
 	db, err := meta.Open(ctx, "sqlite", DSN(cfg.DataDir))
 	if err != nil {

@@ -83,10 +83,10 @@ func (c *conn) close(status websocket.StatusCode, reason string) {
 	})
 }
 
-func (c *conn) run(ctx context.Context) {
+// run handles the hello, then frames until the connection ends. endHandshake frees the
+// handshake slot; it is called just before the welcome, or when run returns.
+func (c *conn) run(ctx context.Context, endHandshake func()) {
 	m := c.h.metrics
-	m.connected.Inc()
-	defer m.connected.Dec()
 	defer c.close(websocket.StatusNormalClosure, "")
 
 	hello, err := c.readHello(ctx)
@@ -95,6 +95,9 @@ func (c *conn) run(ctx context.Context) {
 		c.log.Warn("agent hello rejected", "err", err)
 		return
 	}
+	// Counted only after hello: upgraded connections that never say hello are not agents.
+	m.connected.Inc()
+	defer m.connected.Dec()
 	c.h.register(c)
 	c.log.Info("agent connected", "agent_version", hello.AgentVersion, "series", len(hello.Series), "interval_ms", hello.IntervalMs)
 	c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, true)
@@ -105,6 +108,9 @@ func (c *conn) run(ctx context.Context) {
 			c.touch()
 		}
 	}()
+	// The handshake's work is done: free its slot before the welcome, so an agent that reads
+	// the welcome and reconnects at once finds it free.
+	endHandshake()
 	// The welcome carries the version the connection speaks: the agent's, which the hub accepts.
 	c.send(c.enc.Welcome(&wire.Welcome{Version: hello.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
 
@@ -183,9 +189,7 @@ func (c *conn) readHello(ctx context.Context) (*wire.Hello, error) {
 		c.fail(wire.CodeVersion, msg)
 		return nil, errors.New(msg)
 	}
-	if err := c.h.cfg.Hosts.UpdateFacts(ctx, c.host.ID, hello.Facts, hello.AgentVersion); err != nil {
-		c.log.Warn("could not store host facts", "err", err)
-	}
+	c.h.updates.facts(c.host.ID, hello.Facts, hello.AgentVersion)
 	if err := c.addSeries(ctx, hello.Series); err != nil {
 		c.fail(wire.CodeInternal, "hub could not register series; retry later")
 		return nil, err
@@ -247,6 +251,11 @@ func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
 	}
 	if err := c.h.cfg.Store.Append(ctx, c.host.ID, snaps); err != nil {
 		c.h.metrics.storeErrors.Inc()
+		if errors.Is(err, series.ErrNoSpace) {
+			c.h.logNoSpace(err)
+			c.fail(wire.CodeInternal, "hub's disk is full: snapshots not stored; keep them and retry later")
+			return err
+		}
 		c.log.Error("storing snapshots failed; agent keeps them in its spool", "snapshots", len(snaps), "err", err)
 		c.fail(wire.CodeInternal, "hub could not store data; retry later")
 		return err
@@ -303,10 +312,7 @@ func seqRanges(snaps []wire.Snapshot) []wire.SeqRange {
 	return out
 }
 
+// touch records the host's last-seen time; it is written with the next flush.
 func (c *conn) touch() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.h.cfg.Hosts.Touch(ctx, c.host.ID, c.h.cfg.Now()); err != nil {
-		c.log.Warn("could not record last-seen time", "err", err)
-	}
+	c.h.updates.seen(c.host.ID, c.h.cfg.Now())
 }

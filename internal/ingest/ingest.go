@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,11 +30,11 @@ type Host struct {
 // ErrUnknownToken is returned by Hosts.Authenticate for a wrong or revoked token.
 var ErrUnknownToken = errors.New("agent token not recognised or revoked")
 
-// Hosts is the metadata ingest reads and writes.
+// Hosts is the metadata ingest reads and writes. ApplyHostUpdates is called about once a
+// second with everything learned since the previous call.
 type Hosts interface {
 	Authenticate(ctx context.Context, token string) (Host, error)
-	UpdateFacts(ctx context.Context, hostID int64, facts json.RawMessage, agentVersion string) error
-	Touch(ctx context.Context, hostID int64, t time.Time) error
+	ApplyHostUpdates(ctx context.Context, updates []HostUpdate) error
 }
 
 // Store is where snapshots go. Append must be durable when it returns: ingest acknowledges
@@ -73,6 +75,9 @@ type Config struct {
 	Now        func() time.Time
 	// HelloTimeout bounds how long an upgraded connection may stay silent before hello.
 	HelloTimeout time.Duration
+	// MaxHandshakes bounds agent handshakes in progress (token check, upgrade, hello, series
+	// registration); more get 503 with Retry-After. Default 64.
+	MaxHandshakes int
 }
 
 // Handler serves /api/agent and knows which agents are connected.
@@ -86,11 +91,34 @@ type Handler struct {
 	// active counts running connections so that shutdown can wait for their last writes
 	// before the stores close.
 	active sync.WaitGroup
+
+	// handshakes is a semaphore of handshake slots (admission control): after a hub restart
+	// thousands of agents reconnect at once, and doing all their handshakes concurrently
+	// only makes each slower until agents time out and retry, which is a storm that never
+	// settles. Refused agents come back after Retry-After.
+	handshakes chan struct{}
+	// shaking holds the hosts with a handshake in progress (under mu): one at a time per host,
+	// so a client holding one stolen token cannot take every handshake slot by upgrading and
+	// then staying silent until HelloTimeout.
+	shaking   map[int64]bool
+	tokens    *tokenCache
+	updates   hostUpdates
+	noSpaceAt time.Time // last "disk full" log line, under mu
+	stopFlush chan struct{}
+	flushDone chan struct{}
+	waitOnce  sync.Once
 }
 
-// Wait blocks until every connection has ended. The composition root calls it after cancelling
-// the connections' context and before closing the stores.
-func (h *Handler) Wait() { h.active.Wait() }
+// Wait blocks until every connection has ended, then writes the last host updates. The
+// composition root calls it after cancelling the connections' context and before closing the
+// stores.
+func (h *Handler) Wait() {
+	h.active.Wait()
+	h.waitOnce.Do(func() {
+		close(h.stopFlush)
+		<-h.flushDone
+	})
+}
 
 // New builds the handler. Metrics are registered on cfg.Registry when it is set.
 func New(cfg Config) *Handler {
@@ -103,12 +131,23 @@ func New(cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{
-		cfg:     cfg,
-		log:     cfg.Logger.With("component", "ingest"),
-		metrics: newMetrics(cfg.Registry),
-		conns:   map[int64]*conn{},
+	if cfg.MaxHandshakes <= 0 {
+		cfg.MaxHandshakes = 64
 	}
+	h := &Handler{
+		cfg:        cfg,
+		log:        cfg.Logger.With("component", "ingest"),
+		metrics:    newMetrics(cfg.Registry),
+		conns:      map[int64]*conn{},
+		handshakes: make(chan struct{}, cfg.MaxHandshakes),
+		shaking:    map[int64]bool{},
+		tokens:     newTokenCache(cfg.Now),
+		updates:    hostUpdates{pending: map[int64]HostUpdate{}},
+		stopFlush:  make(chan struct{}),
+		flushDone:  make(chan struct{}),
+	}
+	go func() { defer close(h.flushDone); h.flushLoop(h.stopFlush) }()
+	return h
 }
 
 // Online reports whether the host's agent is connected to this hub.
@@ -135,8 +174,10 @@ func (h *Handler) SetLive(hostID int64, on bool) {
 	c.send(c.enc.Command(&wire.Command{Kind: kind}))
 }
 
-// Disconnect closes the connection of a host whose token was revoked or which was deleted.
+// Disconnect closes the connection of a host whose token was revoked or which was deleted, and
+// forgets its verified tokens so that a reconnect is checked against the metadata store.
 func (h *Handler) Disconnect(hostID int64, reason string) {
+	h.tokens.dropHost(hostID)
 	h.mu.Lock()
 	c := h.conns[hostID]
 	h.mu.Unlock()
@@ -178,7 +219,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing agent token: send Authorization: Bearer <agent token>")
 		return
 	}
-	host, err := h.cfg.Hosts.Authenticate(r.Context(), token)
+	if !h.admit(r.Context()) {
+		h.defer503(w, "hub busy with other agents' handshakes; retry after the Retry-After delay")
+		return
+	}
+	freeSlot := sync.OnceFunc(func() { <-h.handshakes })
+	defer freeSlot()
+	host, err := h.authenticate(r.Context(), token)
 	if errors.Is(err, ErrUnknownToken) {
 		h.metrics.refused.Inc()
 		h.log.Warn("agent connection refused: token not recognised or revoked", "remote", r.RemoteAddr, "token_prefix", tokenPrefix(token))
@@ -190,6 +237,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "hub cannot check agent tokens right now; retry later")
 		return
 	}
+	h.mu.Lock()
+	busy := h.shaking[host.ID]
+	h.shaking[host.ID] = true
+	h.mu.Unlock()
+	if busy {
+		h.defer503(w, "another handshake of this host is in progress; retry after the Retry-After delay")
+		return
+	}
+	// release ends the handshake: when the welcome is sent, or when the connection ends first.
+	release := sync.OnceFunc(func() {
+		h.mu.Lock()
+		delete(h.shaking, host.ID)
+		h.mu.Unlock()
+		freeSlot()
+	})
+	defer release()
 	h.active.Add(1)
 	defer h.active.Done()
 	c, err := h.accept(w, r, host)
@@ -197,7 +260,67 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("agent websocket upgrade failed", "host", host.Name, "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c.run(r.Context())
+	c.run(r.Context(), release)
+}
+
+// logNoSpace reports a full disk once every 10 s instead of once per refused batch, which
+// would be thousands of lines a second with a large fleet.
+func (h *Handler) logNoSpace(err error) {
+	h.mu.Lock()
+	now := time.Now()
+	quiet := now.Sub(h.noSpaceAt) < 10*time.Second
+	if !quiet {
+		h.noSpaceAt = now
+	}
+	h.mu.Unlock()
+	if !quiet {
+		h.log.Error("disk full: refusing agents' snapshots until space is freed; agents keep them in their spools and retry", "err", err)
+	}
+}
+
+// admitWait is how long a handshake may wait for a free slot before it is deferred with 503:
+// long enough that slots freed between two waves of retries are used, short enough that the
+// agent's own 15 s timeout is far away.
+const admitWait = time.Second
+
+// admit takes a handshake slot, waiting up to admitWait for one.
+func (h *Handler) admit(ctx context.Context) bool {
+	select {
+	case h.handshakes <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(admitWait)
+	defer t.Stop()
+	select {
+	case h.handshakes <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// defer503 refuses a handshake for now: 503 with a Retry-After in whole seconds (RFC 9110
+// §10.2.3), spread so that deferred agents do not all return at once.
+func (h *Handler) defer503(w http.ResponseWriter, msg string) {
+	h.metrics.deferred.Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(2+rand.IntN(5)))
+	writeError(w, http.StatusServiceUnavailable, msg)
+}
+
+// authenticate checks an agent token, from the cache when it was verified recently.
+func (h *Handler) authenticate(ctx context.Context, token string) (Host, error) {
+	host, ok, gen := h.tokens.get(token)
+	if ok {
+		return host, nil
+	}
+	host, err := h.cfg.Hosts.Authenticate(ctx, token)
+	if err == nil {
+		h.tokens.put(token, host, gen)
+	}
+	return host, err
 }
 
 // tokenPrefix returns the non-secret start of a token so that log lines can tell tokens apart.

@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vigil-mon/vigil/internal/series"
 	"github.com/vigil-mon/vigil/internal/wire"
 	_ "modernc.org/sqlite"
@@ -21,11 +21,20 @@ import (
 
 // testHosts is the metadata side: two valid agent tokens.
 type testHosts struct {
-	mu    sync.Mutex
-	facts map[int64]string
+	mu      sync.Mutex
+	facts   map[int64]string
+	seen    map[int64]time.Time
+	auths   int             // Authenticate calls
+	revoked map[string]bool // tokens refused from now on
 }
 
 func (h *testHosts) Authenticate(_ context.Context, token string) (Host, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.auths++
+	if h.revoked[token] {
+		return Host{}, ErrUnknownToken
+	}
 	switch token {
 	case "vgh_one":
 		return Host{ID: 1, OrgID: 1, Name: "one"}, nil
@@ -35,14 +44,19 @@ func (h *testHosts) Authenticate(_ context.Context, token string) (Host, error) 
 	return Host{}, ErrUnknownToken
 }
 
-func (h *testHosts) UpdateFacts(_ context.Context, id int64, facts json.RawMessage, _ string) error {
+func (h *testHosts) ApplyHostUpdates(_ context.Context, updates []HostUpdate) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.facts[id] = string(facts)
+	for _, u := range updates {
+		if u.Facts != nil {
+			h.facts[u.HostID] = string(u.Facts)
+		}
+		if !u.LastSeen.IsZero() {
+			h.seen[u.HostID] = u.LastSeen
+		}
+	}
 	return nil
 }
-
-func (h *testHosts) Touch(context.Context, int64, time.Time) error { return nil }
 
 type testObserver struct {
 	mu     sync.Mutex
@@ -69,9 +83,11 @@ type fixture struct {
 	store *series.Store
 	comp  *wire.Compressor
 	h     *Handler
+	hosts *testHosts
+	reg   *prometheus.Registry
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*Config)) *fixture {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -87,11 +103,17 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(Config{Hosts: &testHosts{facts: map[int64]string{}}, Store: store,
-		Observer: &testObserver{online: map[int64]bool{}, last: map[int64]int64{}}, Compressor: comp})
+	hosts := &testHosts{facts: map[int64]string{}, seen: map[int64]time.Time{}, revoked: map[string]bool{}}
+	reg := prometheus.NewRegistry()
+	cfg := Config{Hosts: hosts, Store: store, Registry: reg,
+		Observer: &testObserver{online: map[int64]bool{}, last: map[int64]int64{}}, Compressor: comp}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h := New(cfg)
 	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, store: store, comp: comp, h: h}
+	t.Cleanup(func() { srv.CloseClientConnections(); srv.Close(); h.Wait() })
+	return &fixture{srv: srv, store: store, comp: comp, h: h, hosts: hosts, reg: reg}
 }
 
 type agentConn struct {

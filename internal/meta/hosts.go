@@ -135,19 +135,52 @@ func (d *DB) DeleteHost(ctx context.Context, orgID, id int64) error {
 	return nil
 }
 
-// UpdateHostFacts stores what the agent reported about its machine in hello.
-func (d *DB) UpdateHostFacts(ctx context.Context, hostID int64, facts json.RawMessage, agentVersion string) error {
-	_, err := d.db.ExecContext(ctx, d.q(`UPDATE hosts SET facts = ?, agent_version = ? WHERE id = ?`), string(facts), agentVersion, hostID)
-	if err != nil {
-		return fmt.Errorf("update facts of host %d: %w", hostID, err)
-	}
-	return nil
+// AgentReport is what ingest learned about one host since its last flush: the newest last-seen
+// time and, after a hello, the facts and agent version. Zero fields leave columns unchanged.
+type AgentReport struct {
+	HostID       int64
+	LastSeen     time.Time       // zero: unchanged
+	Facts        json.RawMessage // nil: facts and agent version unchanged
+	AgentVersion string
 }
 
-// TouchHost records when the host's agent was last connected.
-func (d *DB) TouchHost(ctx context.Context, hostID int64, t time.Time) error {
-	if _, err := d.db.ExecContext(ctx, d.q(`UPDATE hosts SET last_seen = ? WHERE id = ?`), t.UnixMilli(), hostID); err != nil {
-		return fmt.Errorf("record last seen of host %d: %w", hostID, err)
+// ApplyAgentReports writes many hosts' updates in one transaction. Ingest collects them and
+// flushes about once a second: one write transaction per handshake and per disconnect made
+// SQLite's single writer the bottleneck of a connection storm (bench/results/load.md).
+// Updates of hosts deleted meanwhile are ignored.
+func (d *DB) ApplyAgentReports(ctx context.Context, updates []AgentReport) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("update %d hosts: %w", len(updates), err)
+	}
+	defer tx.Rollback()
+	seen, err := tx.PrepareContext(ctx, d.q(`UPDATE hosts SET last_seen = ? WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("update %d hosts: %w", len(updates), err)
+	}
+	defer seen.Close()
+	facts, err := tx.PrepareContext(ctx, d.q(`UPDATE hosts SET facts = ?, agent_version = ? WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("update %d hosts: %w", len(updates), err)
+	}
+	defer facts.Close()
+	for _, u := range updates {
+		if u.Facts != nil {
+			if _, err := facts.ExecContext(ctx, string(u.Facts), u.AgentVersion, u.HostID); err != nil {
+				return fmt.Errorf("update facts of host %d: %w", u.HostID, err)
+			}
+		}
+		if !u.LastSeen.IsZero() {
+			if _, err := seen.ExecContext(ctx, u.LastSeen.UnixMilli(), u.HostID); err != nil {
+				return fmt.Errorf("record last seen of host %d: %w", u.HostID, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("update %d hosts: %w", len(updates), err)
 	}
 	return nil
 }

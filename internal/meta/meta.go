@@ -42,6 +42,7 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", driver, err)
 	}
+	limitPool(db, dialect)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", driver, err)
@@ -52,6 +53,29 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// Pool sizes. database/sql opens a new connection whenever every open one is busy, without
+// limit. Under a connection storm of thousands of agents that meant thousands of SQLite
+// connections (three file descriptors each, plus a page cache), which exhausted the hub's
+// open-file limit and stopped acknowledgements (bench/results/load.md, 2026-11-23). SQLite
+// allows one writer at a time anyway, so a few connections serve readers beside it; PostgreSQL
+// gets more, since it runs writers in parallel, but stays well under its default
+// max_connections of 100 so that several hubs can share one server.
+const (
+	sqliteMaxConns   = 8
+	postgresMaxConns = 32
+)
+
+func limitPool(db *sql.DB, dialect string) {
+	n := sqliteMaxConns
+	if dialect == "postgres" {
+		n = postgresMaxConns
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	// Idle connections are closed after a while so that a burst does not pin memory.
+	db.SetConnMaxIdleTime(5 * time.Minute)
 }
 
 // SQL returns the underlying database, shared with the series store.

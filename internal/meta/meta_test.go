@@ -123,15 +123,24 @@ func TestConformance(t *testing.T) {
 			if _, err := d.HostByAgentToken(ctx, rotated); err != nil {
 				t.Errorf("rotated token: %v", err)
 			}
-			if err := d.UpdateHostFacts(ctx, h.ID, []byte(`{"cores":2}`), "1.0"); err != nil {
-				t.Fatal(err)
-			}
-			if err := d.TouchHost(ctx, h.ID, now); err != nil {
+			// Batched updates: facts alone, last-seen alone, and a deleted host (ignored).
+			if err := d.ApplyAgentReports(ctx, []AgentReport{
+				{HostID: h.ID, Facts: []byte(`{"cores":2}`), AgentVersion: "1.0"},
+				{HostID: h.ID + 1000, LastSeen: now},
+				{HostID: h.ID, LastSeen: now},
+			}); err != nil {
 				t.Fatal(err)
 			}
 			hosts, err := d.ListHosts(ctx, o.ID)
-			if err != nil || len(hosts) != 1 || string(hosts[0].Facts) != `{"cores":2}` || hosts[0].LastSeen == nil {
-				t.Errorf("got %+v %v, want one host with facts and last seen", hosts, err)
+			if err != nil || len(hosts) != 1 || string(hosts[0].Facts) != `{"cores":2}` || hosts[0].AgentVersion != "1.0" ||
+				hosts[0].LastSeen == nil || !hosts[0].LastSeen.Equal(now.Truncate(time.Millisecond)) {
+				t.Errorf("got %+v %v, want one host with facts, version 1.0 and last seen %v", hosts, err, now)
+			}
+			if err := d.ApplyAgentReports(ctx, []AgentReport{{HostID: h.ID, LastSeen: now.Add(time.Second)}}); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := d.HostByID(ctx, h.ID); string(got.Facts) != `{"cores":2}` || got.LastSeen == nil || !got.LastSeen.Equal(now.Add(time.Second).Truncate(time.Millisecond)) {
+				t.Errorf("after a last-seen-only update got %+v, want facts kept and last seen moved", got)
 			}
 			if _, err := d.GetHost(ctx, o.ID+1, h.ID); !errors.Is(err, ErrNotFound) {
 				t.Errorf("another org's host: got %v, want ErrNotFound", err)

@@ -119,7 +119,7 @@ func (s *Store) writer() {
 // commitBatch writes a batch in one transaction; if that fails it retries each request
 // alone, so one bad request cannot fail the others.
 func (s *Store) commitBatch(batch []*appendReq) {
-	err := s.insertHead(batch)
+	err := noSpace(s.insertHead(batch))
 	if err == nil || len(batch) == 1 {
 		for _, r := range batch {
 			r.done <- err
@@ -127,7 +127,7 @@ func (s *Store) commitBatch(batch []*appendReq) {
 		return
 	}
 	for _, r := range batch {
-		r.done <- s.insertHead([]*appendReq{r})
+		r.done <- noSpace(s.insertHead([]*appendReq{r}))
 	}
 }
 
@@ -136,8 +136,13 @@ func (s *Store) insertHead(batch []*appendReq) error {
 	defer cancel()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.writeConn(ctx)
 	if err != nil {
+		return fmt.Errorf("append snapshots: %w", err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		s.dropWriteConn()
 		return fmt.Errorf("append snapshots: begin: %w", err)
 	}
 	defer tx.Rollback()
@@ -154,6 +159,7 @@ func (s *Store) insertHead(batch []*appendReq) error {
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		s.dropWriteConn()
 		return fmt.Errorf("append snapshots: commit %d requests: %w", len(batch), err)
 	}
 	return nil

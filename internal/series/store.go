@@ -81,13 +81,23 @@ type Store struct {
 	writeMu   sync.Mutex // one writer at a time: SQLite allows only one, and batches are cheaper
 	maintainM sync.Mutex // one Maintain at a time: rollups are computed outside writeMu
 
-	mu    sync.Mutex
-	hosts map[int64]*hostState
+	mu      sync.Mutex
+	hosts   map[int64]*hostState
+	loading map[int64]chan struct{} // hosts whose dictionary is being read; closed when done
 
 	reqs    chan *appendReq
 	stop    chan struct{}
 	stopped chan struct{}
 	closeM  sync.Once
+
+	// wconn is the connection the group-commit writer and series registration use, held
+	// outside the pool (both run under writeMu): appends never queue behind readers for a
+	// pooled connection, and on SQLite the WAL checkpoint moves off the commit path (see
+	// checkpointer). nil until first use and after an error, so a broken connection is
+	// replaced.
+	wconn *sql.Conn
+	// checkpointed is closed when the checkpointer has stopped.
+	checkpointed chan struct{}
 }
 
 // hostState is what the store keeps in memory per host: the series dictionary and the newest
@@ -112,6 +122,9 @@ var schema = []string{
 		end_ms BIGINT NOT NULL, samples BIGINT NOT NULL, data BYTEA NOT NULL,
 		PRIMARY KEY (host_id, tier, start_ms))`,
 	`CREATE INDEX IF NOT EXISTS series_blocks_end ON series_blocks (tier, end_ms)`,
+	// Maintain lists closed head windows and expires old head rows by time alone; without
+	// this index both scan the whole head (millions of rows at 10,000 hosts).
+	`CREATE INDEX IF NOT EXISTS series_head_ts ON series_head (ts)`,
 	`CREATE TABLE IF NOT EXISTS series_pending (
 		host_id BIGINT NOT NULL, tier SMALLINT NOT NULL, start_ms BIGINT NOT NULL,
 		PRIMARY KEY (host_id, tier, start_ms))`,
@@ -149,10 +162,12 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	}
 	s := &Store{
 		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
-		enc: enc, dec: dec, hosts: map[int64]*hostState{},
+		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
+		checkpointed: make(chan struct{}),
 	}
 	go s.writer()
+	go func() { defer close(s.checkpointed); s.checkpointer() }()
 	return s, nil
 }
 
@@ -162,6 +177,13 @@ func (s *Store) Close() error {
 	s.closeM.Do(func() {
 		close(s.stop)
 		<-s.stopped
+		<-s.checkpointed
+		s.writeMu.Lock()
+		if s.wconn != nil {
+			s.wconn.Close()
+			s.wconn = nil
+		}
+		s.writeMu.Unlock()
 		s.enc.Close()
 		s.dec.Close()
 	})
@@ -197,12 +219,44 @@ func (s *Store) scaleOf(name string) int8 {
 	return int8(sc)
 }
 
-// host returns the host's state, loading its dictionary on first use. Called with s.mu held;
-// the load is one indexed read, done under the lock so two callers never load twice.
+// host returns the host's state, loading its dictionary on first use. Called with s.mu held,
+// and returns with it held, but releases it during the load: that is a database read, and
+// holding the store-wide lock through it made every other host's appends wait behind each
+// first connection (thousands after a hub restart). loading makes concurrent callers for the
+// same host wait for one load instead of reading twice.
 func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
-	if h := s.hosts[hostID]; h != nil {
+	for {
+		if h := s.hosts[hostID]; h != nil {
+			return h, nil
+		}
+		if ch, ok := s.loading[hostID]; ok {
+			s.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				s.mu.Lock()
+				return nil, fmt.Errorf("load series of host %d: %w", hostID, ctx.Err())
+			}
+			s.mu.Lock()
+			continue // loaded, or the load failed and this caller tries itself
+		}
+		ch := make(chan struct{})
+		s.loading[hostID] = ch
+		s.mu.Unlock()
+		h, err := s.readHost(ctx, hostID)
+		s.mu.Lock()
+		delete(s.loading, hostID)
+		close(ch)
+		if err != nil {
+			return nil, err
+		}
+		s.hosts[hostID] = h
 		return h, nil
 	}
+}
+
+// readHost reads a host's series dictionary from the database.
+func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) {
 	h := &hostState{byKey: map[Key]uint32{}}
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`), hostID)
 	if err != nil {
@@ -227,7 +281,6 @@ func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
-	s.hosts[hostID] = h
 	return h, nil
 }
 
@@ -277,8 +330,15 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 		return out, err
 	}
 	s.mu.Lock()
-	next := uint32(len(s.hosts[hostID].keys))
+	hs, err := s.host(ctx, hostID) // reloads when DeleteHost ran since lookup
+	var next uint32
+	if hs != nil {
+		next = uint32(len(hs.keys))
+	}
 	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	scales := make([]int8, len(fresh))
 	for i, k := range fresh {
 		scales[i] = s.scaleOf(k.Name)
@@ -302,16 +362,38 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	return out, err
 }
 
+// keysPerInsert bounds one multi-row INSERT of series_ids: 5 parameters a row stays far below
+// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+const keysPerInsert = 200
+
+// insertKeys registers a host's new series with a few multi-row INSERTs in one transaction: a
+// hello of 150 new series was 150 statements, which at thousands of first connections kept
+// the write lock from the snapshots.
 func (s *Store) insertKeys(ctx context.Context, hostID int64, first uint32, keys []Key, scales []int8) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.writeConn(ctx)
 	if err != nil {
 		return fmt.Errorf("register series of host %d: %w", hostID, err)
 	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		s.dropWriteConn()
+		return fmt.Errorf("register series of host %d: %w", hostID, err)
+	}
 	defer tx.Rollback()
-	q := s.rebind(`INSERT INTO series_ids (host_id, id, name, label, scale) VALUES (?, ?, ?, ?, ?)`)
-	for i, k := range keys {
-		if _, err := tx.ExecContext(ctx, q, hostID, first+uint32(i), k.Name, k.Label, scales[i]); err != nil {
-			return fmt.Errorf("register series %s{%s} of host %d: %w", k.Name, k.Label, hostID, err)
+	for lo := 0; lo < len(keys); lo += keysPerInsert {
+		hi := min(lo+keysPerInsert, len(keys))
+		var q strings.Builder
+		q.WriteString(`INSERT INTO series_ids (host_id, id, name, label, scale) VALUES `)
+		args := make([]any, 0, 5*(hi-lo))
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?)")
+			args = append(args, hostID, first+uint32(i), keys[i].Name, keys[i].Label, scales[i])
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("register series %s{%s}… (%d) of host %d: %w", keys[lo].Name, keys[lo].Label, hi-lo, hostID, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
