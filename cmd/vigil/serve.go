@@ -30,6 +30,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.DurationVar(&cfg.RawRetention, "retention-raw", 14*24*time.Hour, "how long raw samples are kept")
 	fs.DurationVar(&cfg.MinuteRetention, "retention-1m", 90*24*time.Hour, "how long 1-minute rollups are kept")
 	fs.DurationVar(&cfg.HourRetention, "retention-1h", 2*365*24*time.Hour, "how long 1-hour rollups are kept")
+	fs.DurationVar(&cfg.AlertTick, "alert-tick", 5*time.Second, "how often alerting checks for hosts down, repeats and escalations")
+	fs.DurationVar(&cfg.AlertGroupWait, "alert-group-wait", 30*time.Second, "how long a notification waits for others to share its message (0s sends at once)")
+	fs.StringVar(&cfg.AlertSummary, "alert-summary", os.Getenv("VIGIL_ALERT_SUMMARY"), "local time HH:MM of a daily alert summary to the default route; empty = none [VIGIL_ALERT_SUMMARY]")
 	fs.StringVar(&cfg.SMTP.Addr, "smtp-addr", os.Getenv("VIGIL_SMTP_ADDR"), "SMTP server host:port for the hub's own mail (password reset, invitations); none means no mail [VIGIL_SMTP_ADDR]")
 	fs.StringVar(&cfg.SMTP.From, "smtp-from", os.Getenv("VIGIL_SMTP_FROM"), "sender address of the hub's mail [VIGIL_SMTP_FROM]")
 	fs.StringVar(&cfg.SMTP.User, "smtp-user", os.Getenv("VIGIL_SMTP_USER"), "SMTP user name (PLAIN auth, only over TLS) [VIGIL_SMTP_USER]")
@@ -43,6 +46,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	level := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error [VIGIL_LOG_LEVEL]")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
+	}
+	if cfg.AlertSummary != "" {
+		if _, err := time.Parse("15:04", cfg.AlertSummary); err != nil {
+			return fmt.Errorf("--alert-summary %q: want a time of day as HH:MM", cfg.AlertSummary)
+		}
+	}
+	if cfg.AlertTick < 100*time.Millisecond || cfg.AlertGroupWait < 0 {
+		return fmt.Errorf("--alert-tick must be at least 100ms and --alert-group-wait not negative")
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {

@@ -23,6 +23,9 @@ type Config struct {
 // ErrNotFiring is returned by Ack for an alert that is not firing.
 var ErrNotFiring = errors.New("alert is not firing")
 
+// ErrNotAcked is returned by Unack for a firing alert nobody acknowledged.
+var ErrNotAcked = errors.New("alert is not acknowledged")
+
 // maxSamples bounds the samples a series keeps for its aggregation window (1 s interval
 // over a 2 h window); older ones are dropped first.
 const maxSamples = 7200

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -64,8 +65,9 @@ type Config struct {
 	Hosts         HostRemover
 	Agents        Agents
 	Storage       Storage
-	Checks        Checks        // nil: check routes answer 503
-	Processes     ProcessTables // nil: process tables come from the metadata store only
+	Alerting      *alerting.Service // nil: alerting routes answer 503
+	Checks        Checks            // nil: check routes answer 503
+	Processes     ProcessTables     // nil: process tables come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -81,7 +82,8 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	}
 	fs := &fakeSeries{}
 	st := &fakeStorage{}
-	cfg := Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(),
+	alerts := alerting.New(alerting.Config{DB: db, KnownMetric: func(n string) bool { return n == "cpu.used_pct" }})
+	cfg := Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(), Alerting: alerts,
 		AgentHandler: http.NotFoundHandler(), LiveHandler: http.NotFoundHandler(), PublicURL: "http://hub:8080",
 		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}}
 	for _, o := range opts {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
@@ -19,6 +20,8 @@ type hostJSON struct {
 	meta.Host
 	Online bool    `json:"online"`
 	Latest *Latest `json:"latest"`
+	// Alerts is the host's firing alerts (count and worst severity) when alerting runs.
+	Alerts *alerting.HostAlerts `json:"alerts,omitempty"`
 }
 
 func (a *API) hostView(h meta.Host) hostJSON {
@@ -43,6 +46,7 @@ func (a *API) listHosts(w http.ResponseWriter, r *http.Request) {
 	for i, h := range hosts {
 		out[i] = a.hostView(h)
 	}
+	a.withAlerts(r, out)
 	writeJSON(w, http.StatusOK, map[string]any{"hosts": out})
 }
 
@@ -149,8 +153,9 @@ func (a *API) getHost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := a.hostView(h)
-	writeJSON(w, http.StatusOK, map[string]any{"host": v, "latest": v.Latest})
+	v := []hostJSON{a.hostView(h)}
+	a.withAlerts(r, v)
+	writeJSON(w, http.StatusOK, map[string]any{"host": v[0], "latest": v[0].Latest})
 }
 
 // updateHost renames a host and/or replaces its tags; fields left out of the body stay.

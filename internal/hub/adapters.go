@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent/collect"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/check"
@@ -32,6 +33,45 @@ var (
 	_ api.Fleet        = fleetAdapter{}
 	_ api.HostRemover  = hostRemover{}
 )
+
+// observers fans ingest's observer calls out to the live hub and alerting, in order.
+type observers []ingest.Observer
+
+var (
+	_ ingest.Observer           = observers{}
+	_ check.Observer            = (*alerting.Service)(nil)
+	_ hoststate.ServiceObserver = (*alerting.Service)(nil)
+)
+
+func (o observers) HostOnline(hostID, orgID int64, online bool) {
+	for _, x := range o {
+		x.HostOnline(hostID, orgID, online)
+	}
+}
+
+func (o observers) HostSnapshot(hostID, orgID int64, timeMs int64, keys []series.Key, values []wire.Value) {
+	for _, x := range o {
+		x.HostSnapshot(hostID, orgID, timeMs, keys, values)
+	}
+}
+
+func (o observers) Watched(hostID int64) bool {
+	for _, x := range o {
+		if x.Watched(hostID) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownMetric tells rule validation which metrics the agent's catalogue has.
+func knownMetric() func(string) bool {
+	names := map[string]bool{}
+	for _, m := range collect.Catalog() {
+		names[m.Name] = true
+	}
+	return func(n string) bool { return names[n] }
+}
 
 type hostsAdapter struct{ db *meta.DB }
 

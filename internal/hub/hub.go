@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/hoststate"
@@ -45,7 +46,11 @@ type Config struct {
 	Logger          *slog.Logger
 	Stdout          io.Writer // where the setup link and the start banner go
 	Demo            *DemoConfig
-	SMTP            SMTPConfig
+	// AlertTick, AlertGroupWait and AlertSummary tune alerting (see alerting.Config).
+	AlertTick      time.Duration
+	AlertGroupWait time.Duration
+	AlertSummary   string
+	SMTP           SMTPConfig
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 }
@@ -108,14 +113,27 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
-	checks := check.NewService(db, store, nil, cfg.Logger)
+	log.Info("starting alerting")
+	alerts := alerting.New(alerting.Config{DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait,
+		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL})
+	if err := alerts.Start(ctx); err != nil {
+		return fmt.Errorf("start alerting: %w", err)
+	}
+	// Alerting runs on its own context, stopped only after ingest has stopped feeding it, so
+	// the last snapshots' transitions are stored and grouped notifications still go out.
+	alertCtx, stopAlerts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAlerts()
+	alertsDone := make(chan struct{})
+	go func() { defer close(alertsDone); alerts.Run(alertCtx) }()
+
+	checks := check.NewService(db, store, alerts, cfg.Logger) // check transitions feed the alert engine
 	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
-	hostState := hoststate.New(hoststate.Config{Store: db, Logger: cfg.Logger})
-	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: liveHub, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	hostState := hoststate.New(hoststate.Config{Store: db, Services: alerts, Logger: cfg.Logger})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
-		Processes: hostState, Checks: checks,
+		Processes: hostState, Checks: checks, Alerting: alerts,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
 		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
@@ -184,6 +202,9 @@ func Run(ctx context.Context, cfg Config) error {
 	cancelConns()
 	ing.Wait()
 	wg.Wait()
+	log.Info("stopping alerting")
+	stopAlerts()
+	<-alertsDone
 	log.Info("stopped")
 	return err
 }

@@ -91,6 +91,28 @@ var migrations = []migration{
 	   name TEXT NOT NULL, image TEXT NOT NULL, state TEXT NOT NULL, health TEXT NOT NULL, restarts BIGINT NOT NULL,
 	   cpu DOUBLE PRECISION NOT NULL, mem_bytes BIGINT NOT NULL, mem_limit BIGINT NOT NULL, rx_bps BIGINT NOT NULL,
 	   tx_bps BIGINT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (host_id, id));`},
+	// Alerting (issue 5). Rules, channels and silences are JSON documents keyed by a
+	// user-visible ID per organization: the alert package owns their shape and validation,
+	// and YAML export/import round-trips them unchanged. alerts_seeded makes the default
+	// rules a once-only gift: an org that deletes them does not get them back.
+	{SQL: `ALTER TABLE orgs ADD COLUMN alerts_seeded INTEGER NOT NULL DEFAULT 0;
+	 CREATE TABLE alert_rules (org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, id TEXT NOT NULL,
+	   body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, id));
+	 CREATE TABLE alert_channels (org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, id TEXT NOT NULL,
+	   body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, id));
+	 CREATE TABLE alert_silences (org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, id TEXT NOT NULL,
+	   body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, id));
+	 CREATE TABLE alert_settings (org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+	   body TEXT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (org_id, name));
+	 CREATE TABLE alert_history (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   rule_id TEXT NOT NULL, rule_name TEXT NOT NULL, host_id TEXT NOT NULL, label TEXT NOT NULL,
+	   from_state TEXT NOT NULL, to_state TEXT NOT NULL, severity TEXT NOT NULL, value DOUBLE PRECISION NOT NULL,
+	   reason TEXT NOT NULL, actor TEXT NOT NULL, comment TEXT NOT NULL, at BIGINT NOT NULL);
+	 CREATE INDEX alert_history_org ON alert_history (org_id, at);
+	 CREATE TABLE alert_deliveries (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   channel TEXT NOT NULL, subject TEXT NOT NULL, try INTEGER NOT NULL, ok INTEGER NOT NULL, error TEXT NOT NULL,
+	   test INTEGER NOT NULL, duration_ms BIGINT NOT NULL, at BIGINT NOT NULL);
+	 CREATE INDEX alert_deliveries_org ON alert_deliveries (org_id, id)`},
 	{SQL: `CREATE TABLE status_pages (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
 	   slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
 	   items TEXT NOT NULL DEFAULT '[]', notices TEXT NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);

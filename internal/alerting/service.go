@@ -1,0 +1,304 @@
+// Package alerting makes the alert engine live in the hub (DESIGN §1 alert path, §5): one
+// alert.Engine per organization, fed with host snapshots from ingest's fan-out, with
+// uptime-check results and with service states; a ticker for time-driven work (host down,
+// repeats, escalation); a Grouper per organization; delivery through notify with retries;
+// the history of every transition and the delivery log in the metadata store; and engine
+// state saved so that a restarted hub does not notify again what it already did.
+//
+// Observer calls (HostSnapshot, ObserveCheck, ObserveService) only run the pure engine and
+// queue its output; storing history and delivering happen on the service's own goroutine
+// and on delivery goroutines, so ingest never waits for a database or an SMTP server.
+package alerting
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vigil-mon/vigil/internal/alert"
+	"github.com/vigil-mon/vigil/internal/meta"
+	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/wire"
+)
+
+// Config holds what the composition root passes in. Zero durations take the defaults noted.
+type Config struct {
+	DB     *meta.DB
+	Logger *slog.Logger
+	// Tick is how often time-driven work runs (default 5 s).
+	Tick time.Duration
+	// GroupWait is how long the first notification for a channel waits for others to join
+	// its message; 0 sends at once (`vigil serve` defaults to 30 s).
+	GroupWait time.Duration
+	// Summary is the local time of day ("HH:MM") of the optional daily summary; "" = off.
+	Summary string
+	// KnownMetric says whether a metric exists in the agent's catalogue (rule validation).
+	KnownMetric func(string) bool
+	// PublicURL is put in messages as the link to the alerts page.
+	PublicURL string
+	// MaxAttempts and RetryBase tune delivery retries (defaults 5 and 1 s, doubling).
+	MaxAttempts int
+	RetryBase   time.Duration
+	Now         func() time.Time
+}
+
+// hostRefresh is how often host names and tags are re-read from the store.
+const hostRefresh = time.Minute
+
+// Service is the hub's alerting. Create with New, run with Run; safe for concurrent use.
+type Service struct {
+	cfg  Config
+	log  *slog.Logger
+	mu   sync.Mutex
+	orgs map[int64]*org
+
+	qmu   sync.Mutex
+	queue []event
+	wake  chan struct{}
+
+	sendCtx    context.Context
+	cancelSend context.CancelFunc
+	sending    sync.WaitGroup
+	summaryDay string // date of the last daily summary sent
+}
+
+// event is work queued by the observer path for the service goroutine.
+type event struct {
+	org  int64
+	host int64 // refresh this host's facts, name and tags
+	ts   []alert.Transition
+	ns   []alert.Notification
+	at   time.Time
+}
+
+// New returns a service; nothing runs until Run.
+func New(cfg Config) *Service {
+	if cfg.Tick <= 0 {
+		cfg.Tick = 5 * time.Second
+	}
+	cfg.GroupWait = max(cfg.GroupWait, 0)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{cfg: cfg, log: cfg.Logger.With("component", "alerting"), orgs: map[int64]*org{},
+		wake: make(chan struct{}, 1), sendCtx: ctx, cancelSend: cancel}
+}
+
+// Start loads every organization (seeding default rules where never done), so that hosts
+// silent since before a restart still go down. Call before ingest starts feeding.
+func (s *Service) Start(ctx context.Context) error {
+	ids, err := s.cfg.DB.OrgIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := s.load(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run does the service's work until ctx ends, then delivers what is grouped (bounded by
+// 10 s), waits for deliveries and saves every engine's state.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.shutdown()
+			return
+		case <-s.wake:
+			s.Drain(ctx)
+		case <-t.C:
+			s.Step(ctx, s.cfg.Now())
+		}
+	}
+}
+
+func (s *Service) shutdown() {
+	ctx := context.Background()
+	s.Drain(ctx)
+	for _, o := range s.orgList() {
+		for _, b := range o.group.Flush() {
+			s.deliver(o, b)
+		}
+	}
+	done := make(chan struct{})
+	go func() { s.sending.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.log.Warn("deliveries still running at shutdown; giving up on them")
+		s.cancelSend()
+		<-done
+	}
+	for _, o := range s.orgList() {
+		s.save(ctx, o)
+	}
+	s.cancelSend()
+}
+
+// Step runs time-driven work at now: the engines' Tick, queued observer output, due groups,
+// the daily summary and saving changed state. Run calls it every Tick; tests call it with
+// their own clock.
+func (s *Service) Step(ctx context.Context, now time.Time) {
+	s.Drain(ctx)
+	for _, o := range s.orgList() {
+		if now.Sub(o.refreshed) >= hostRefresh {
+			o.refreshed = now
+			s.refreshHosts(ctx, o)
+		}
+		ts, ns := o.eng.Tick(now)
+		s.handle(ctx, o, ts, ns, now)
+		for _, b := range o.group.Due(now) {
+			s.deliver(o, b)
+		}
+		if o.dirty.Swap(false) {
+			s.save(ctx, o)
+		}
+	}
+	s.summary(ctx, now)
+}
+
+// Drain processes what the observer path queued.
+func (s *Service) Drain(ctx context.Context) {
+	s.qmu.Lock()
+	q := s.queue
+	s.queue = nil
+	s.qmu.Unlock()
+	for _, ev := range q {
+		o, err := s.load(ctx, ev.org)
+		if err != nil {
+			s.log.Error("loading organization's alerting failed", "org", ev.org, "err", err)
+			continue
+		}
+		if ev.host != 0 {
+			s.refreshHost(ctx, o, ev.host)
+		}
+		s.handle(ctx, o, ev.ts, ev.ns, ev.at)
+		for _, b := range o.group.Due(ev.at) {
+			s.deliver(o, b)
+		}
+	}
+}
+
+func (s *Service) enqueue(ev event) {
+	s.qmu.Lock()
+	s.queue = append(s.queue, ev)
+	s.qmu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) loaded(orgID int64) *org {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.orgs[orgID]
+}
+
+// HostOnline is part of ingest's observer fan-out: a (re)connected host gets its facts,
+// name and tags refreshed.
+func (s *Service) HostOnline(hostID, orgID int64, online bool) {
+	if online {
+		s.enqueue(event{org: orgID, host: hostID, at: s.cfg.Now()})
+	}
+}
+
+// Watched is part of the observer interface; alerting never asks for live mode.
+func (s *Service) Watched(int64) bool { return false }
+
+// HostSnapshot feeds the newest snapshot of a host: a heartbeat, and every value of a metric
+// some rule of the organization watches.
+func (s *Service) HostSnapshot(hostID, orgID int64, timeMs int64, keys []series.Key, values []wire.Value) {
+	o := s.loaded(orgID)
+	at := time.UnixMilli(timeMs)
+	if o == nil {
+		s.enqueue(event{org: orgID, host: hostID, at: at})
+		return
+	}
+	hid := strconv.FormatInt(hostID, 10)
+	if o.sawSnapshot(hostID, at) {
+		s.enqueue(event{org: orgID, host: hostID, at: at})
+	}
+	var out output
+	out.add(o.eng.Heartbeat(hid, at))
+	o.mu.RLock()
+	watched := o.metrics
+	o.mu.RUnlock()
+	for _, v := range values {
+		if int(v.ID) >= len(keys) {
+			continue
+		}
+		if k := keys[v.ID]; watched[k.Name] {
+			out.add(o.eng.Observe(hid, alert.Labels{Metric: k.Name, Label: k.Label}, at, v.V))
+		}
+	}
+	if len(out.ts)+len(out.ns) > 0 {
+		s.enqueue(event{org: orgID, ts: out.ts, ns: out.ns, at: at})
+	}
+}
+
+// ObserveCheck feeds one uptime-check result. hostID, when set, is the host the check
+// depends on (a host that is down suppresses the check's alerts).
+func (s *Service) ObserveCheck(orgID, checkID int64, hostID *int64, name string, up bool, reason string, at time.Time) {
+	host := ""
+	if hostID != nil {
+		host = strconv.FormatInt(*hostID, 10)
+	}
+	s.observeState(orgID, host, alert.Labels{Metric: alert.MetricCheckUp, Label: name}, up, reason, at)
+}
+
+// ObserveService feeds the state of a service on a host as the agent judged it (hoststate
+// passes "healthy", "degraded", "down" or "unknown"; service is "kind:name", e.g.
+// "systemd:nginx.service"). Only "down" is down: a degraded service still serves, and an
+// unknown state is no evidence either way, so it is not fed at all.
+func (s *Service) ObserveService(orgID, hostID int64, service string, state string, reason string, at time.Time) {
+	if state == "unknown" || state == "" {
+		return
+	}
+	up := state != "down"
+	s.observeState(orgID, strconv.FormatInt(hostID, 10), alert.Labels{Metric: alert.MetricServiceUp, Label: service}, up, reason, at)
+}
+
+func (s *Service) observeState(orgID int64, host string, l alert.Labels, up bool, reason string, at time.Time) {
+	o := s.loaded(orgID)
+	if o == nil {
+		s.enqueue(event{org: orgID, at: at})
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	o.setReason(l, host, reason)
+	ts, ns := o.eng.Observe(host, l, at, v)
+	if len(ts)+len(ns) > 0 {
+		s.enqueue(event{org: orgID, ts: ts, ns: ns, at: at})
+	}
+}
+
+type output struct {
+	ts []alert.Transition
+	ns []alert.Notification
+}
+
+func (o *output) add(ts []alert.Transition, ns []alert.Notification) {
+	o.ts = append(o.ts, ts...)
+	o.ns = append(o.ns, ns...)
+}
