@@ -9,12 +9,15 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/api"
 	"github.com/vigil-mon/vigil/internal/auth"
 	"github.com/vigil-mon/vigil/internal/hub"
+	"github.com/vigil-mon/vigil/internal/meta"
 )
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -38,6 +41,14 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.SMTP.User, "smtp-user", os.Getenv("VIGIL_SMTP_USER"), "SMTP user name (PLAIN auth, only over TLS) [VIGIL_SMTP_USER]")
 	smtpPasswordFile := fs.String("smtp-password-file", os.Getenv("VIGIL_SMTP_PASSWORD_FILE"), "file holding the SMTP password (or set VIGIL_SMTP_PASSWORD) [VIGIL_SMTP_PASSWORD_FILE]")
 	fs.BoolVar(&cfg.SMTP.RequireTLS, "smtp-require-tls", envOr("VIGIL_SMTP_REQUIRE_TLS", "") == "true", "refuse to send mail when the server offers no STARTTLS [VIGIL_SMTP_REQUIRE_TLS=true]")
+	var oidcCfg api.OIDCConfig
+	fs.StringVar(&oidcCfg.Issuer, "oidc-issuer", os.Getenv("VIGIL_OIDC_ISSUER"), "OpenID Connect issuer URL; enables \"Sign in with …\" [VIGIL_OIDC_ISSUER]")
+	fs.StringVar(&oidcCfg.ClientID, "oidc-client-id", os.Getenv("VIGIL_OIDC_CLIENT_ID"), "client ID registered at the provider [VIGIL_OIDC_CLIENT_ID]")
+	oidcSecretFile := fs.String("oidc-client-secret-file", os.Getenv("VIGIL_OIDC_CLIENT_SECRET_FILE"), "file holding the client secret (or set VIGIL_OIDC_CLIENT_SECRET) [VIGIL_OIDC_CLIENT_SECRET_FILE]")
+	fs.StringVar(&oidcCfg.Name, "oidc-name", envOr("VIGIL_OIDC_NAME", "single sign-on"), "provider name on the login button [VIGIL_OIDC_NAME]")
+	oidcDomains := fs.String("oidc-allowed-domains", os.Getenv("VIGIL_OIDC_ALLOWED_DOMAINS"), "comma-separated email domains allowed to sign in this way (default any) [VIGIL_OIDC_ALLOWED_DOMAINS]")
+	fs.BoolVar(&oidcCfg.AutoCreateOrg, "oidc-auto-create-org", envOr("VIGIL_OIDC_AUTO_CREATE_ORG", "") == "true", "give a new organization to each unknown user who signs in [VIGIL_OIDC_AUTO_CREATE_ORG=true]")
+	fs.StringVar(&oidcCfg.DefaultRole, "oidc-default-role", os.Getenv("VIGIL_OIDC_DEFAULT_ROLE"), "let unknown users in, joining the first organization with this role (viewer, editor or admin) [VIGIL_OIDC_DEFAULT_ROLE]")
 	var proxies stringList
 	if v := os.Getenv("VIGIL_TRUSTED_PROXIES"); v != "" {
 		proxies = append(proxies, v)
@@ -61,6 +72,12 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	if err := smtpSettings(&cfg.SMTP, *smtpPasswordFile); err != nil {
 		return err
+	}
+	if oidcCfg.Issuer != "" || oidcCfg.ClientID != "" {
+		if err := oidcSettings(&oidcCfg, *oidcSecretFile, *oidcDomains); err != nil {
+			return err
+		}
+		cfg.OIDC = &oidcCfg
 	}
 	trusted, err := auth.ParseTrustedProxies(proxies)
 	if err != nil {
@@ -97,6 +114,38 @@ func smtpSettings(c *hub.SMTPConfig, passwordFile string) error {
 	}
 	if c.Password != "" && c.User == "" {
 		return errors.New("an SMTP password needs --smtp-user")
+	}
+	return nil
+}
+
+// oidcSettings checks the OpenID Connect flags and reads the client secret.
+func oidcSettings(c *api.OIDCConfig, secretFile, domains string) error {
+	if c.Issuer == "" || c.ClientID == "" {
+		return errors.New("--oidc-issuer and --oidc-client-id go together")
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--oidc-issuer %q: want the provider's https:// URL", c.Issuer)
+	}
+	c.ClientSecret = os.Getenv("VIGIL_OIDC_CLIENT_SECRET")
+	if secretFile != "" {
+		b, err := os.ReadFile(secretFile)
+		if err != nil {
+			return fmt.Errorf("--oidc-client-secret-file: %w", err)
+		}
+		c.ClientSecret = strings.TrimRight(string(b), "\r\n")
+	}
+	for _, d := range strings.Split(domains, ",") {
+		if d = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(d), "@")); d != "" {
+			c.AllowedDomains = append(c.AllowedDomains, strings.ToLower(d))
+		}
+	}
+	switch c.DefaultRole {
+	case "", meta.RoleViewer, meta.RoleEditor, meta.RoleAdmin:
+	default:
+		return fmt.Errorf("--oidc-default-role %q: want viewer, editor or admin", c.DefaultRole)
+	}
+	if c.DefaultRole != "" && c.AutoCreateOrg {
+		return errors.New("--oidc-default-role and --oidc-auto-create-org exclude each other: unknown users either join the first organization or get their own")
 	}
 	return nil
 }

@@ -44,6 +44,9 @@ type Config struct {
 	Now         func() time.Time
 }
 
+// factsDelay is how long after a connection a host's facts are read again.
+const factsDelay = 3 * time.Second
+
 // hostRefresh is how often host names and tags are re-read from the store.
 const hostRefresh = time.Minute
 
@@ -56,6 +59,7 @@ type Service struct {
 
 	qmu   sync.Mutex
 	queue []event
+	later []event // host refreshes due at their at, moved to queue by Step
 	wake  chan struct{}
 
 	sendCtx    context.Context
@@ -156,6 +160,18 @@ func (s *Service) shutdown() {
 // the daily summary and saving changed state. Run calls it every Tick; tests call it with
 // their own clock.
 func (s *Service) Step(ctx context.Context, now time.Time) {
+	s.qmu.Lock()
+	keep := s.later[:0]
+	for _, ev := range s.later {
+		if ev.at.After(now) {
+			keep = append(keep, ev)
+		} else {
+			ev.at = now
+			s.queue = append(s.queue, ev)
+		}
+	}
+	s.later = keep
+	s.qmu.Unlock()
 	s.Drain(ctx)
 	for _, o := range s.orgList() {
 		if now.Sub(o.refreshed) >= hostRefresh {
@@ -216,7 +232,12 @@ func (s *Service) loaded(orgID int64) *org {
 // name and tags refreshed.
 func (s *Service) HostOnline(hostID, orgID int64, online bool) {
 	if online {
-		s.enqueue(event{org: orgID, host: hostID, at: s.cfg.Now()})
+		now := s.cfg.Now()
+		s.enqueue(event{org: orgID, host: hostID, at: now})
+		// Ingest writes the hello's facts (cores) up to a second later; read them again then.
+		s.qmu.Lock()
+		s.later = append(s.later, event{org: orgID, host: hostID, at: now.Add(factsDelay)})
+		s.qmu.Unlock()
 	}
 }
 

@@ -77,6 +77,8 @@ type Config struct {
 	// Mailer sends the hub's own mail (password resets, invitations); nil when no SMTP server is
 	// configured, and then those features answer 409.
 	Mailer Mailer
+	// OIDC, when set, adds sign-in with an OpenID Connect provider.
+	OIDC *OIDCConfig
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
@@ -90,6 +92,7 @@ type API struct {
 	auth           *auth.Authenticator
 	limiter        *auth.LoginLimiter
 	resetLimiter   *auth.LoginLimiter
+	oidc           *oidcLogin
 	mux            *http.ServeMux
 	metricsHandler http.Handler
 	statusCache    statusCache
@@ -126,6 +129,9 @@ func New(cfg Config) *API {
 		// every 2 minutes, so the hub cannot be made to mail-bomb an inbox.
 		resetLimiter: &auth.LoginLimiter{Burst: 5, Refill: 2 * time.Minute, Now: cfg.Now},
 		mux:          http.NewServeMux(),
+	}
+	if cfg.OIDC != nil {
+		a.oidc = newOIDCLogin(*cfg.OIDC)
 	}
 	if cfg.Registry != nil {
 		a.metricsHandler = promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})

@@ -86,14 +86,18 @@ func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	cfg := Config{Meta: db, Series: fs, Storage: st, Fleet: fakeFleet{}, Hosts: &fakeRemover{}, Registry: prometheus.NewRegistry(), Alerting: alerts,
 		AgentHandler: http.NotFoundHandler(), LiveHandler: http.NotFoundHandler(), PublicURL: "http://hub:8080",
 		UI: fstest.MapFS{"index.html": {Data: []byte("<html>vigil</html>")}, "assets/app.js": {Data: []byte("js")}}}
+	srv := httptest.NewUnstartedServer(nil)
 	for _, o := range opts {
 		o(&cfg)
 	}
 	if cfg.Checks == nil {
 		cfg.Checks = newTestChecks(t, db, nil)
 	}
-	a := New(cfg)
-	srv := httptest.NewServer(a)
+	if cfg.PublicURL == "" { // an option asked for the server's real address (OIDC redirects)
+		cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	}
+	srv.Config.Handler = New(cfg)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, db: db, series: fs, storage: st, setupTk: tok}
 }

@@ -28,6 +28,9 @@ const errNoMail = "this hub sends no email: an administrator must start it with 
 // authMethods tells the login page which ways to sign in exist.
 func (a *API) authMethods(w http.ResponseWriter, r *http.Request) {
 	var oidc any // OpenID Connect: {"name","start_url"} when configured
+	if a.oidc != nil {
+		oidc = map[string]string{"name": a.oidc.cfg.Name, "start_url": "/api/v1/auth/oidc/start"}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"password": true, "password_reset": a.cfg.Mailer != nil, "oidc": oidc})
 }
 

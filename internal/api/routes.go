@@ -38,6 +38,8 @@ func (a *API) routes() []route {
 		{"POST /api/v1/setup", public, a.setup},
 		{"POST /api/v1/auth/login", public, a.login},
 		{"GET /api/v1/auth/methods", public, a.authMethods},
+		{"GET /api/v1/auth/oidc/start", public, a.oidcStart},
+		{"GET /api/v1/auth/oidc/callback", public, a.oidcCallback},
 		{"POST /api/v1/password-reset", public, a.requestPasswordReset},
 		{"GET /api/v1/password-reset", public, a.passwordReset},
 		{"POST /api/v1/password-reset/confirm", public, a.confirmPasswordReset},

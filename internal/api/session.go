@@ -124,9 +124,9 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok := false
-	if err == nil {
+	if err == nil && hash != "" {
 		ok, _ = auth.VerifyPassword(hash, c.Password)
-	} else {
+	} else { // also accounts made by single sign-on, which have no password
 		auth.VerifyUnknownUser(c.Password) // same cost, so timing does not reveal accounts
 	}
 	if !ok {

@@ -51,6 +51,7 @@ type Config struct {
 	AlertGroupWait time.Duration
 	AlertSummary   string
 	SMTP           SMTPConfig
+	OIDC           *api.OIDCConfig // nil: no single sign-on
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 }
@@ -139,6 +140,7 @@ func Run(ctx context.Context, cfg Config) error {
 		// Behind a TLS-terminating proxy the hub itself speaks HTTP, but browsers use https.
 		SecureCookies: scheme == "https" || strings.HasPrefix(publicURL, "https://"),
 		Mailer:        mailerFor(cfg.SMTP),
+		OIDC:          cfg.OIDC,
 	})
 
 	// Agent and browser WebSockets are hijacked connections that http.Server.Shutdown does not

@@ -10,6 +10,9 @@ import { LoginPage } from "./components/LoginPage";
 import { SetupPage } from "./components/SetupPage";
 import { FleetPage } from "./components/FleetPage";
 import { StateMessage } from "./components/StateMessage";
+import { openHelpDialog } from "./components/HelpDialog";
+import { addShortcuts, startShortcuts } from "./shortcuts";
+import { startTheme, toggleTheme } from "./theme";
 
 /** What a signed-in page gets from the app shell. */
 export interface PageContext {
@@ -147,4 +150,24 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   nav?.setPath(path);
 }
 
+startTheme();
+startShortcuts();
+addShortcuts("Everywhere", [
+  { keys: "/", label: "Search servers", run: () => {
+    const box = document.querySelector<HTMLInputElement>('[data-shortcut="search"]');
+    if (box) box.focus();
+    else if (me) {
+      navigate("/");
+      requestAnimationFrame(() => document.querySelector<HTMLInputElement>('[data-shortcut="search"]')?.focus());
+    }
+  } },
+  { keys: "g o", label: "Go to the overview", run: () => me && navigate("/") },
+  { keys: "g s", label: "Go to settings", run: () => me && navigate("/settings/account") },
+  { keys: "t", label: "Switch between light and dark theme", run: toggleTheme },
+  { keys: "?", label: "Show this list", run: openHelpDialog },
+]);
 startRouter((path, query) => void route(path, query));
+// The service worker caches the app shell only (see public/sw.js); API data always comes live.
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  window.addEventListener("load", () => void navigator.serviceWorker.register("/sw.js").catch(() => {}));
+}

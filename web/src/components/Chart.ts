@@ -13,6 +13,8 @@ export interface ChartLine {
   values: (number | null)[];
   /** Fixed color; otherwise one from the palette by position. */
   color?: string;
+  /** Dashed and fainter: the previous period drawn over the current one. */
+  previous?: boolean;
 }
 
 export interface ChartData {
@@ -32,8 +34,17 @@ const SYNC_KEY = "vigil-host";
 const HEIGHT = 200;
 const PALETTE = ["#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16", "#f97316", "#64748b"];
 
-function color(i: number): string {
-  return i < PALETTE.length ? PALETTE[i] : `hsl(${(i * 137.5) % 360} 65% 55%)`;
+/** The i-th line's color; a previous-period line reuses the color of the line it shadows. */
+export function color(i: number): string {
+  if (i < PALETTE.length) return PALETTE[i];
+  // Golden-angle hues past the palette, as hex so a previous-period line can append an alpha.
+  const hue = (i * 137.5) % 360;
+  const f = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    const v = 0.55 - 0.65 * Math.min(0.45, 1 - 0.55) * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(v * 255).toString(16).padStart(2, "0");
+  };
+  return `#${f(0)}${f(8)}${f(4)}`;
 }
 
 function formatter(unit: Unit): (v: number | null) => string {
@@ -55,7 +66,18 @@ function countPoints(d: ChartData): number {
   return n;
 }
 
-export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HTMLElement }): ChartView {
+export interface ChartProps {
+  title: string;
+  testid: string;
+  unit: Unit;
+  extra?: HTMLElement;
+  /** Drag across the plot: the selected time window (ms). All charts then show it. */
+  onZoom?: (from: number, to: number) => void;
+  /** Called after each redraw of the canvas (live latency measurement). */
+  onDraw?: () => void;
+}
+
+export function Chart(p: ChartProps): ChartView {
   const plotEl = h("div", { class: "chart-plot" });
   const empty = h("div", { class: "chart-empty", hidden: true }, "No data in this range");
   const el = h("section", { class: "card chart", "data-testid": p.testid, "data-points": "0", "aria-label": `${p.title} chart` },
@@ -77,7 +99,20 @@ export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HT
       width: Math.max(200, plotEl.clientWidth || 600),
       height: HEIGHT,
       ms: 1,
-      cursor: { sync: { key: SYNC_KEY, setSeries: false }, points: { size: 6 }, drag: { x: true, y: false } },
+      // The drag selection is not applied by uPlot itself (setScale: false): the page re-queries
+      // the window at a finer step and every chart shows it, not just the one dragged on.
+      cursor: { sync: { key: SYNC_KEY, setSeries: false }, points: { size: 6 }, drag: { x: true, y: false, setScale: false } },
+      hooks: {
+        setSelect: [(u) => {
+          const sel = u.select;
+          if (sel.width < 3 || !p.onZoom) return;
+          const from = u.posToVal(sel.left, "x");
+          const to = u.posToVal(sel.left + sel.width, "x");
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          p.onZoom(Math.round(from), Math.round(to));
+        }],
+        draw: [() => p.onDraw?.()],
+      },
       legend: { live: true },
       scales: {
         x: { time: true, auto: false },
@@ -95,13 +130,17 @@ export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HT
       ],
       series: [
         {},
-        ...data.lines.map((l, i) => ({
-          label: l.label,
-          stroke: l.color ?? color(i),
-          width: 1.5,
-          fill: single ? (l.color ?? color(i)) + "22" : undefined,
-          value: (_u: uPlot, v: number | null) => fmt(v),
-        })),
+        ...data.lines.map((l, i) => {
+          const c = l.color ?? color(i);
+          return {
+            label: l.label,
+            stroke: l.previous ? c + "99" : c,
+            width: l.previous ? 1.25 : 1.5,
+            dash: l.previous ? [5, 4] : undefined,
+            fill: single ? c + "22" : undefined,
+            value: (_u: uPlot, v: number | null) => fmt(v),
+          };
+        }),
       ],
     };
     plot = new uPlot(opts, toAligned(), plotEl);
@@ -117,10 +156,11 @@ export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HT
   });
   ro.observe(plotEl);
 
-  // Axis and grid colors come from CSS; rebuild when the system theme flips.
+  // Axis and grid colors come from CSS; rebuild when the system theme flips or the user picks one.
   const media = window.matchMedia("(prefers-color-scheme: dark)");
   const onTheme = () => plot && build();
   media.addEventListener("change", onTheme);
+  window.addEventListener("vigil:theme", onTheme);
 
   return {
     el,
@@ -143,6 +183,7 @@ export function Chart(p: { title: string; testid: string; unit: Unit; extra?: HT
     destroy() {
       ro.disconnect();
       media.removeEventListener("change", onTheme);
+      window.removeEventListener("vigil:theme", onTheme);
       plot?.destroy();
       plot = null;
     },

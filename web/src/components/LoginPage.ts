@@ -18,7 +18,7 @@ export function LoginPage(p: { next: string; ssoError?: string }): View {
   // Single sign-on (OpenID Connect), shown when the hub has a provider configured. The hub
   // redirects back to /login?sso_error=… when the provider's answer is refused.
   const sso = h("div", { class: "form", hidden: true, "data-testid": "login-sso" });
-  const ssoError = h("p", { class: "form-error", role: "alert", "data-testid": "login-sso-error" }, p.ssoError ?? "");
+  const ssoError = h("p", { class: "form-error", role: "alert", "data-testid": "login-sso-error" }, p.ssoError ? ssoMessage(p.ssoError) : "");
 
   // Second step: the code from the authenticator app, or one of the recovery codes.
   const code = FormField("Authentication code", { type: "text", name: "totp", inputmode: "numeric", autocomplete: "one-time-code",
@@ -146,4 +146,20 @@ export function LoginPage(p: { next: string; ssoError?: string }): View {
   }, () => {});
   queueMicrotask(() => email.input.focus());
   return { el: AuthLayout(title, subtitle, ssoError, sso, form, form2) };
+}
+
+/** What the hub's sso_error codes mean (GET /api/v1/auth/oidc/callback). */
+function ssoMessage(code: string): string {
+  const m: Record<string, string> = {
+    expired: "Single sign-on took too long or was started in another browser. Try again.",
+    state: "Single sign-on was refused: the answer did not belong to this sign-in. Try again.",
+    nonce: "Single sign-on was refused: the provider's token did not belong to this sign-in.",
+    provider: "The sign-on provider could not be reached or refused the sign-in.",
+    unverified: "The provider did not confirm your email address, so Vigil cannot match it to an account.",
+    domain: "Your email domain may not sign in to this hub.",
+    no_account: "There is no Vigil account for your email address. Ask an administrator for an invitation.",
+    no_org: "Your account belongs to no organization.",
+    rate: "Too many attempts. Wait a minute and try again.",
+  };
+  return m[code] ?? "Single sign-on failed. Try again or sign in with your password.";
 }

@@ -5,6 +5,8 @@ import { h, type View } from "../dom";
 import type { Live } from "../live";
 import { LiveIndicator } from "./LiveIndicator";
 import { OrgSwitcher } from "./OrgSwitcher";
+import { openHelpDialog } from "./HelpDialog";
+import { ThemeButton } from "./ThemeButton";
 
 export interface NavView extends View {
   /** Marks the link of the current page. */
@@ -27,6 +29,8 @@ export function NavBar(p: { me: Me; live: Live; onLogout: () => void }): NavView
       h("nav", { class: "nav-links", "aria-label": "Main" }, links.map((l) => l.el)),
       h("div", { class: "nav-right" },
         indicator.el,
+        ThemeButton(),
+        h("button", { type: "button", class: "btn btn-ghost btn-sm btn-icon", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", "data-testid": "help-open", onclick: openHelpDialog }, "?"),
         OrgSwitcher(p.me),
         h("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "logout", onclick: p.onLogout }, "Log out"),
       ),
