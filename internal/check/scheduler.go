@@ -74,6 +74,7 @@ type entry struct {
 	next    time.Time
 	index   int // in queue; -1 when not queued
 	running bool
+	rerun   bool // Set asked for an immediate run while a probe was running
 	fails   int
 	last    *Result
 }
@@ -130,6 +131,7 @@ func (s *Scheduler) Set(c Check, runNow bool) error {
 	e.next = nextSlot(c.ID, sec(c.Spec.IntervalS), time.Now())
 	if runNow {
 		e.next = time.Now()
+		e.rerun = e.running // the running probe used the old spec: run the new one when it ends
 	}
 	if e.index >= 0 {
 		heap.Fix(&s.queue, e.index)
@@ -260,6 +262,9 @@ func (s *Scheduler) run(e *entry, c Check, p Prober) {
 	}
 	if !e.check.Spec.Paused && e.index < 0 {
 		e.next = nextSlot(c.ID, sec(e.check.Spec.IntervalS), time.Now())
+		if e.rerun {
+			e.next, e.rerun = time.Now(), false
+		}
 		heap.Push(&s.queue, e)
 		s.poke()
 	}

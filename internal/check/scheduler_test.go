@@ -232,3 +232,28 @@ func TestSchedulerRemoveAndPause(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerSetWhileRunning: a check edited while its probe runs is probed again with the
+// new spec as soon as that probe ends, not an interval later.
+func TestSchedulerSetWhileRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder()
+		s := NewScheduler(SchedulerConfig{Sink: rec, NewProber: func(int64, Spec) (Prober, error) {
+			return &scripted{statuses: []Status{Up}, delay: 5 * time.Second}, nil
+		}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		spec := Spec{Name: "c", IntervalS: 3600, TimeoutMs: 10000}
+		s.Set(Check{ID: 1, Spec: spec}, true)
+		time.Sleep(time.Second) // the first probe is running
+		s.Set(Check{ID: 1, Spec: spec}, true)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		cancel()
+		<-done
+		if n := len(rec.results[1]); n != 2 {
+			t.Errorf("got %d results in a minute, want 2 (the edit's run right after the first)", n)
+		}
+	})
+}
