@@ -67,7 +67,7 @@ type Config struct {
 	Storage       Storage
 	Alerting      *alerting.Service // nil: alerting routes answer 503
 	Checks        Checks            // nil: check routes answer 503
-	Processes     ProcessTables     // nil: process tables come from the metadata store only
+	Processes     HostReports       // nil: process tables, services and containers come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS
