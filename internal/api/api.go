@@ -95,6 +95,7 @@ type API struct {
 	oidc           *oidcLogin
 	mux            *http.ServeMux
 	metricsHandler http.Handler
+	statusCache    statusCache
 }
 
 // New builds the handler with every route of routes.go. Meta, Series, Fleet, Hosts and Storage

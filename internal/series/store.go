@@ -344,7 +344,7 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 		scales[i] = s.scaleOf(k.Name)
 	}
 	s.writeMu.Lock()
-	err = s.insertKeys(ctx, hostID, next, fresh, scales)
+	err = noSpace(s.insertKeys(ctx, hostID, next, fresh, scales))
 	s.writeMu.Unlock()
 	if err != nil {
 		return nil, err
