@@ -3,6 +3,7 @@ package e2e
 import (
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -34,7 +35,9 @@ type processEvents struct {
 func TestAgentReportsProcesses(t *testing.T) {
 	e := startHub(t)
 	id, agentToken := e.addHost(t, "procs-host")
-	agent := start(t, "vigil-agent", "--hub", e.url, "--token", agentToken, "--proc-interval", "1s", "--spool-dir", t.TempDir())
+	hostPort := strings.TrimPrefix(e.url, "http://")
+	agent := start(t, "vigil-agent", "--hub", e.url, "--token", agentToken, "--proc-interval", "1s", "--spool-dir", t.TempDir(),
+		"--service-interval", "1s", "--services", "process:vigil,tcp:"+hostPort+",http:"+e.url+"/healthz,http:"+e.url+"/api/v1/nothing,process:no-such-daemon")
 	base := "/api/v1/hosts/" + strconv.FormatInt(id, 10)
 
 	poll := func(what string, ok func() bool) {
@@ -86,6 +89,20 @@ func TestAgentReportsProcesses(t *testing.T) {
 			}
 		}
 		return kinds == "exit start "
+	})
+	var svcs struct {
+		Services []struct{ Kind, Name, State, Reason string } `json:"services"`
+	}
+	poll("service states", func() bool {
+		if e.get(t, base+"/services", &svcs) != 200 || len(svcs.Services) != 5 {
+			return false
+		}
+		got := map[string]string{}
+		for _, s := range svcs.Services {
+			got[s.Kind+" "+s.Name] = s.State
+		}
+		return got["process vigil"] == "healthy" && got["tcp "+hostPort] == "healthy" && got["http "+e.url+"/healthz"] == "healthy" &&
+			got["http "+e.url+"/api/v1/nothing"] == "degraded" && got["process no-such-daemon"] == "down"
 	})
 	if err := agent.stop(t); err != nil {
 		t.Errorf("agent: %v", err)

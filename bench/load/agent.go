@@ -53,8 +53,8 @@ type sim struct {
 	series   []wire.Series
 	client   *http.Client
 	c        *counters
-	start    time.Time // phase origin
-	steadyAt time.Time // measured window starts (end of ramp)
+	start    time.Time    // phase origin
+	steadyAt atomic.Int64 // UnixNano when the measured window starts; set by run once agents are in
 	stopSend atomic.Bool
 }
 
@@ -242,7 +242,7 @@ func (a *agent) send(ctx context.Context, ws *websocket.Conn, enc *wire.Encoder,
 	}
 	now := time.Now()
 	a.mu.Lock()
-	a.pending[a.seq] = pend{at: now, timeMs: snap.TimeMs, steady: !now.Before(a.s.steadyAt), values: len(a.vals)}
+	a.pending[a.seq] = pend{at: now, timeMs: snap.TimeMs, steady: now.UnixNano() >= a.s.steadyAt.Load(), values: len(a.vals)}
 	if n := int64(len(a.pending)); n > c.maxInflight1.Load() {
 		c.maxInflight1.Store(n) // racy max, good enough for a report
 	}

@@ -9,8 +9,9 @@
 #
 # Environment: DURATION (s, measured window per scenario, default 60), SEARCH_DURATION (default
 # 30), INTERVAL (default 10s), SCENARIOS (default "1000 10000"), SEARCH (1/0, default 1),
-# SEARCH_FROM (default 2000), SETTLE (s after the ramp before measuring, default 20: agents the
-# hub's admission control deferred get in meanwhile), PORT (default 18080), OUT (default
+# SEARCH_FROM (default 2000), SETTLE (at most this many s after the ramp and warm-up, the window
+# waits for every agent to be connected: agents the hub's admission control deferred get in
+# meanwhile; default 60), PORT (default 18080), OUT (default
 # bench/results/load.md), KEEP=1 keeps the temp directory.
 # The generator runs on the same machine as the hub and takes part of its cores; the load
 # average before each scenario is recorded, since other work on the machine skews the figures.
@@ -27,7 +28,7 @@ INTERVAL=${INTERVAL:-10s}
 SCENARIOS=${SCENARIOS:-"1000 10000"}
 SEARCH=${SEARCH:-1}
 SEARCH_FROM=${SEARCH_FROM:-2000}
-SETTLE=${SETTLE:-20}
+SETTLE=${SETTLE:-60}
 PORT=${PORT:-18080}
 OUT=${OUT:-bench/results/load.md}
 

@@ -151,6 +151,7 @@ func cpuPct(a, b procStat, wall time.Duration) float64 {
 // of what the generator counts.
 type hubMetrics struct {
 	snapshots, values, connected, goroutines, storeErrors, protocolErrors, refused float64
+	heapInuse                                                                      float64 // bytes
 	ok                                                                             bool
 }
 
@@ -188,6 +189,8 @@ func scrapeMetrics(client *http.Client, base string) hubMetrics {
 			m.connected = v
 		case "go_goroutines":
 			m.goroutines = v
+		case "go_memstats_heap_inuse_bytes":
+			m.heapInuse = v
 		case "vigil_ingest_store_errors_total":
 			m.storeErrors = v
 		case "vigil_ingest_protocol_errors_total":

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/agent"
 	"github.com/vigil-mon/vigil/internal/agent/collect"
 	"github.com/vigil-mon/vigil/internal/agent/procs"
+	"github.com/vigil-mon/vigil/internal/agent/services"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -58,6 +60,10 @@ var options = []option{
 	{"procs", "VIGIL_PROCS", "true", "report top processes, process start/exit events and (while watched live) the whole process table"},
 	{"proc-interval", "VIGIL_PROC_INTERVAL", "10s", "how often processes are walked, 1s … 10m (every second while watched live)"},
 	{"proc-top", "VIGIL_PROC_TOP", "10", "processes reported by CPU and, separately, by memory (1 … 100)"},
+	{"services", "VIGIL_SERVICES", "", "services to watch, comma-separated kind:name (systemd:nginx.service, process:postgres, tcp:127.0.0.1:5432, http:http://127.0.0.1:8080/health); a bare name is a systemd unit"},
+	{"service-interval", "VIGIL_SERVICE_INTERVAL", "30s", "how often services and containers are checked, 1s … 10m"},
+	{"system-bus", "VIGIL_SYSTEM_BUS", "unix:path=/run/dbus/system_bus_socket", "D-Bus address of the system bus, for systemd units"},
+	{"docker-socket", "VIGIL_DOCKER_SOCKET", "/var/run/docker.sock", "Docker Engine API socket for containers (\"-\" = none); nothing is reported while it does not exist"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -231,7 +237,37 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 	if err := procConfig(&cfg, vals); err != nil {
 		return cfg, err
 	}
+	if err := serviceConfig(&cfg, vals); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
+}
+
+// serviceConfig sets up the service and container checks from --services, --service-interval,
+// --system-bus and --docker-socket.
+func serviceConfig(cfg *agent.Config, vals map[string]string) error {
+	specs, err := services.ParseSpecs(vals["services"])
+	if err != nil {
+		return fmt.Errorf("--services: %w", err)
+	}
+	iv, err := time.ParseDuration(vals["service-interval"])
+	if err != nil || iv < agent.MinInterval || iv > agent.MaxInterval {
+		return fmt.Errorf("--service-interval %q: want a duration from 1s to 10m", vals["service-interval"])
+	}
+	sock := vals["docker-socket"]
+	if sock == "-" {
+		sock = ""
+	}
+	if len(specs) == 0 && sock == "" {
+		return nil
+	}
+	root := cfg.Root
+	if sock != "" && root != "" && root != "/" {
+		sock = filepath.Join(root, sock) // the host's socket, as mounted in the agent's container
+	}
+	cfg.ServiceInterval = iv
+	cfg.Services = services.New(services.Config{Specs: specs, Root: root, SystemBus: vals["system-bus"], DockerSocket: sock})
+	return nil
 }
 
 // procConfig sets up the process walker from --procs, --proc-interval and --proc-top.

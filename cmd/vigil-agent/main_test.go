@@ -79,11 +79,20 @@ func TestConfigErrors(t *testing.T) {
 	if cfg.Procs == nil || cfg.ProcInterval != 10*time.Second {
 		t.Errorf("processes: got walker %v every %s, want one every 10s by default", cfg.Procs, cfg.ProcInterval)
 	}
-	for _, args := range [][]string{{"--proc-interval", "100ms"}, {"--proc-top", "0"}, {"--proc-top", "x"}, {"--procs", "maybe"}} {
+	for _, args := range [][]string{{"--proc-interval", "100ms"}, {"--proc-top", "0"}, {"--proc-top", "x"}, {"--procs", "maybe"},
+		{"--services", "tcp:nope"}, {"--service-interval", "1h"}} {
 		vals, _ := resolve(append([]string{"--hub", "h", "--token", "t"}, args...), none, io.Discard)
 		if _, err := configFrom(vals); err == nil || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: got %v, want an error naming %s", args, err, args[0])
 		}
+	}
+	vals, _ = resolve([]string{"--hub", "h", "--token", "t", "--services", "nginx,tcp:127.0.0.1:22", "--docker-socket", "-"}, none, io.Discard)
+	if cfg, err := configFrom(vals); err != nil || cfg.Services == nil || cfg.ServiceInterval != 30*time.Second {
+		t.Errorf("--services: got checker %v every %s, err %v; want one every 30s", cfg.Services, cfg.ServiceInterval, err)
+	}
+	vals, _ = resolve([]string{"--hub", "h", "--token", "t", "--docker-socket", "-"}, none, io.Discard)
+	if cfg, err := configFrom(vals); err != nil || cfg.Services != nil {
+		t.Errorf("no services and no Docker: got checker %v, err %v; want none", cfg.Services, err)
 	}
 	vals, _ = resolve([]string{"--hub", "h", "--token", "t", "--procs", "false"}, none, io.Discard)
 	if cfg, err := configFrom(vals); err != nil || cfg.Procs != nil {

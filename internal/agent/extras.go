@@ -155,12 +155,19 @@ func (a *Agent) procLoop(ctx context.Context) {
 	}
 }
 
-// serviceLoop checks services and containers every ServiceInterval.
+// serviceLoop checks services and containers every ServiceInterval. An empty report (no
+// service configured and no Docker) is sent once, so the hub learns that everything is gone,
+// and not again until something appears.
 func (a *Agent) serviceLoop(ctx context.Context) {
+	sentEmpty := false
 	for {
 		now := a.cfg.Clock.Now()
 		rep := a.cfg.Services.Check(ctx, now)
-		a.extra.put(func() { a.extra.services = &rep })
+		empty := len(rep.Services) == 0 && len(rep.Containers) == 0
+		if !empty || !sentEmpty {
+			a.extra.put(func() { a.extra.services = &rep })
+		}
+		sentEmpty = empty
 		next := nextBoundary(a.cfg.Clock.Now(), a.cfg.ServiceInterval)
 		fire, stop := a.cfg.Clock.Timer(next.Sub(a.cfg.Clock.Now()))
 		select {

@@ -67,7 +67,7 @@ type Config struct {
 	Storage       Storage
 	Alerting      *alerting.Service // nil: alerting routes answer 503
 	Checks        Checks            // nil: check routes answer 503
-	Processes     ProcessTables     // nil: process tables come from the metadata store only
+	Processes     HostReports       // nil: process tables, services and containers come from the metadata store only
 	AgentHandler  http.Handler
 	LiveHandler   http.Handler
 	UI            fs.FS
@@ -95,6 +95,7 @@ type API struct {
 	oidc           *oidcLogin
 	mux            *http.ServeMux
 	metricsHandler http.Handler
+	statusCache    statusCache
 }
 
 // New builds the handler with every route of routes.go. Meta, Series, Fleet, Hosts and Storage

@@ -12,11 +12,13 @@ import (
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
-// ProcessTables serves the newest process table of hosts connected to this hub from memory
-// (the full table while someone watches); without it, or for a host connected elsewhere, the
-// newest stored sample (one a minute) is served.
-type ProcessTables interface {
+// HostReports serves what agents connected to this hub reported last, from memory: the
+// process table (the full table while someone watches), services and containers. Without it,
+// or for a host connected to another hub, the metadata store's copy is served (a process
+// sample a minute; services and containers when they change and every few minutes).
+type HostReports interface {
 	Latest(hostID int64) (meta.ProcSample, bool)
+	LatestServices(hostID int64) ([]meta.ServiceStatus, []meta.ContainerStatus, bool)
 }
 
 // processSorts are the columns the process table can be sorted by, each with its natural
@@ -159,6 +161,12 @@ func (a *API) hostServices(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if a.cfg.Processes != nil {
+		if svcs, _, ok := a.cfg.Processes.LatestServices(h.ID); ok {
+			writeJSON(w, http.StatusOK, map[string]any{"services": sortedServices(svcs)})
+			return
+		}
+	}
 	svcs, err := a.cfg.Meta.Services(r.Context(), h.ID)
 	if err != nil {
 		a.internal(w, r, "load services", err)
@@ -172,12 +180,31 @@ func (a *API) hostContainers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if a.cfg.Processes != nil {
+		if _, cs, ok := a.cfg.Processes.LatestServices(h.ID); ok {
+			cs = slices.Clone(cs)
+			slices.SortFunc(cs, func(a, b meta.ContainerStatus) int {
+				return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+			})
+			writeJSON(w, http.StatusOK, map[string]any{"containers": cs})
+			return
+		}
+	}
 	cs, err := a.cfg.Meta.Containers(r.Context(), h.ID)
 	if err != nil {
 		a.internal(w, r, "load containers", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"containers": cs})
+}
+
+// sortedServices orders services as the store does: by kind, then name.
+func sortedServices(svcs []meta.ServiceStatus) []meta.ServiceStatus {
+	out := slices.Clone(svcs)
+	slices.SortFunc(out, func(a, b meta.ServiceStatus) int {
+		return cmp.Or(strings.Compare(a.Kind, b.Kind), strings.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 // timeRange reads from and to (unix ms or RFC 3339), defaulting to the last def.

@@ -118,6 +118,13 @@ func (a *API) routes() []route {
 		{"GET /api/v1/checks/{id}/incidents", viewer, a.checkIncidents},
 		{"GET /api/v1/push/{token}", public, a.push},
 		{"POST /api/v1/push/{token}", public, a.push},
+		{"GET /api/v1/status-pages", viewer, a.listStatusPages},
+		{"POST /api/v1/status-pages", editor, a.createStatusPage},
+		{"GET /api/v1/status-pages/{id}", viewer, a.getStatusPage},
+		{"PUT /api/v1/status-pages/{id}", editor, a.updateStatusPage},
+		{"DELETE /api/v1/status-pages/{id}", editor, a.deleteStatusPage},
+		{"GET /api/v1/status/{slug}", public, a.publicStatus},
+		{"GET /api/v1/status/{slug}/badge.svg", public, a.publicBadge},
 		{"/api/", public, a.notFound},
 		{"/", public, a.ui},
 	}

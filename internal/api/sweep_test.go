@@ -76,6 +76,7 @@ func TestAuthorizationSweep(t *testing.T) {
 	theirs, _, _ := e.db.CreateHost(ctx, otherOrg.ID, "theirs")
 	theirToken, _, _ := e.db.CreateAPIToken(ctx, otherOrg.ID, other.ID, "theirs", meta.ScopeWrite, nil)
 	theirCheck, _, _ := e.db.CreateCheck(ctx, otherOrg.ID, meta.CheckInput{Name: "theirs", Type: "tcp", Spec: []byte(`{"name":"theirs","type":"tcp","host":"127.0.0.1","port":1,"interval_s":60}`)})
+	theirPage, _ := e.db.SaveStatusPage(ctx, otherOrg.ID, meta.StatusPage{Slug: "theirs", Title: "theirs"})
 	theirKey, _, _ := e.db.CreateEnrollmentKey(ctx, otherOrg.ID, "theirs", 5, time.Now().Add(time.Hour))
 	ownerUser, _, _ := e.db.UserByEmail(ctx, "owner@example.com")
 	ownersToken, _, _ := e.db.CreateAPIToken(ctx, org, ownerUser.ID, "owner's", meta.ScopeWrite, nil)
@@ -88,17 +89,19 @@ func TestAuthorizationSweep(t *testing.T) {
 
 	anon := &client{e: e, hc: http.DefaultClient}
 	bodyFor := map[string]string{
-		"/api/v1/hosts":           `{"name":"x"}`,
-		"/api/v1/hosts/{id}":      `{"tags":["x"]}`,
-		"/api/v1/tokens":          `{"name":"x","scope":"read"}`,
-		"/api/v1/storage/prune":   `{"before":"1000"}`,
-		"/api/v1/enrollment-keys": `{"name":"k","max_uses":1,"expires_in_days":1}`,
-		"/api/v1/members/{id}":    `{"role":"viewer"}`,
-		"/api/v1/invitations":     `{"email":"new@example.com","role":"viewer"}`,
-		"/api/v1/auth/switch":     `{"org_id":1}`,
-		"/api/v1/checks":          `{"name":"c","type":"tcp","host":"127.0.0.1","port":1,"interval_s":60}`,
-		"/api/v1/checks/{id}":     `{"name":"c","type":"tcp","host":"127.0.0.1","port":1,"interval_s":60}`,
-		"/api/v1/checks/import":   "checks: []\n",
+		"/api/v1/hosts":             `{"name":"x"}`,
+		"/api/v1/hosts/{id}":        `{"tags":["x"]}`,
+		"/api/v1/tokens":            `{"name":"x","scope":"read"}`,
+		"/api/v1/storage/prune":     `{"before":"1000"}`,
+		"/api/v1/enrollment-keys":   `{"name":"k","max_uses":1,"expires_in_days":1}`,
+		"/api/v1/members/{id}":      `{"role":"viewer"}`,
+		"/api/v1/invitations":       `{"email":"new@example.com","role":"viewer"}`,
+		"/api/v1/auth/switch":       `{"org_id":1}`,
+		"/api/v1/checks":            `{"name":"c","type":"tcp","host":"127.0.0.1","port":1,"interval_s":60}`,
+		"/api/v1/checks/{id}":       `{"name":"c","type":"tcp","host":"127.0.0.1","port":1,"interval_s":60}`,
+		"/api/v1/checks/import":     "checks: []\n",
+		"/api/v1/status-pages":      `{"slug":"sweep","title":"x"}`,
+		"/api/v1/status-pages/{id}": `{"slug":"sweep","title":"x"}`,
 	}
 	for _, r := range documentedRoutes(t) {
 		if r.path == "/api/agent" || r.path == "/api/v1/live" || r.path == "/metrics" {
@@ -124,6 +127,9 @@ func TestAuthorizationSweep(t *testing.T) {
 				}
 				if strings.HasPrefix(r.path, "/api/v1/members/") {
 					foreign = strings.ReplaceAll(r.path, "{id}", itoa(other.ID))
+				}
+				if strings.HasPrefix(r.path, "/api/v1/status-pages/") {
+					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirPage.ID))
 				}
 				if strings.HasPrefix(r.path, "/api/v1/checks/") {
 					foreign = strings.ReplaceAll(r.path, "{id}", itoa(theirCheck.ID))

@@ -29,8 +29,10 @@ type Sink interface {
 	StateChanged(ctx context.Context, c Check, up bool, r Result) error
 }
 
-// Observer is told about every state change of a check: the alert engine implements it. The
-// call must not block for long (it runs on a probe's goroutine).
+// Observer is told a check's state after every probe (as judged after retries, so a failure
+// within the retries still reports up), which lets an alert engine apply its own durations and
+// see a transition at once; the alert engine implements it. The call must not block for long
+// (it runs on a probe's goroutine).
 type Observer interface {
 	ObserveCheck(orgID, checkID int64, hostID *int64, name string, up bool, reason string, at time.Time)
 }
@@ -72,6 +74,7 @@ type entry struct {
 	next    time.Time
 	index   int // in queue; -1 when not queued
 	running bool
+	rerun   bool // Set asked for an immediate run while a probe was running
 	fails   int
 	last    *Result
 }
@@ -128,6 +131,7 @@ func (s *Scheduler) Set(c Check, runNow bool) error {
 	e.next = nextSlot(c.ID, sec(c.Spec.IntervalS), time.Now())
 	if runNow {
 		e.next = time.Now()
+		e.rerun = e.running // the running probe used the old spec: run the new one when it ends
 	}
 	if e.index >= 0 {
 		heap.Fix(&s.queue, e.index)
@@ -252,8 +256,15 @@ func (s *Scheduler) run(e *entry, c Check, p Prober) {
 	if changed != nil {
 		e.check.Up = changed
 	}
+	var state *bool
+	if e.check.Up != nil {
+		state = ptr(*e.check.Up)
+	}
 	if !e.check.Spec.Paused && e.index < 0 {
 		e.next = nextSlot(c.ID, sec(e.check.Spec.IntervalS), time.Now())
+		if e.rerun {
+			e.next, e.rerun = time.Now(), false
+		}
 		heap.Push(&s.queue, e)
 		s.poke()
 	}
@@ -261,6 +272,9 @@ func (s *Scheduler) run(e *entry, c Check, p Prober) {
 
 	if changed != nil {
 		s.transition(ctx, c, *changed, r)
+	}
+	if state != nil && s.cfg.Observer != nil {
+		s.cfg.Observer.ObserveCheck(c.OrgID, c.ID, c.HostID, c.Spec.Name, *state, r.Message, r.Time)
 	}
 }
 
@@ -273,9 +287,6 @@ func (s *Scheduler) transition(ctx context.Context, c Check, up bool, r Result) 
 		state = "up"
 	}
 	s.log.Info("check state changed", "check_id", c.ID, "check", c.Spec.Name, "org_id", c.OrgID, "state", state, "reason", r.Message)
-	if s.cfg.Observer != nil {
-		s.cfg.Observer.ObserveCheck(c.OrgID, c.ID, c.HostID, c.Spec.Name, up, r.Message, r.Time)
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

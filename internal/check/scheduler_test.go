@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -103,12 +104,15 @@ func TestSchedulerRetriesAndTransitions(t *testing.T) {
 			t.Fatalf("got %d results in 8 minutes at 60 s, want 8 or 9", n)
 		}
 		// up; two failures stay within retries; up; three failures → down; degraded → up.
-		want := []string{"org 3 check 5 api up=true: up", "org 3 check 5 api up=false: down", "org 3 check 5 api up=true: degraded"}
-		if fmt.Sprint(rec.observed) != fmt.Sprint(want) {
-			t.Errorf("got transitions %q, want %q", rec.observed, want)
+		want := []string{
+			"org 3 check 5 api up=true: up", "org 3 check 5 api up=true: down", "org 3 check 5 api up=true: down",
+			"org 3 check 5 api up=true: up", "org 3 check 5 api up=true: down", "org 3 check 5 api up=true: down",
+			"org 3 check 5 api up=false: down", "org 3 check 5 api up=true: degraded"}
+		if got := rec.observed[:len(want)]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("observer got %q, want %q", got, want)
 		}
-		if len(rec.transitions) != 3 {
-			t.Errorf("got %d stored transitions, want 3", len(rec.transitions))
+		if len(rec.transitions) != 3 || !strings.Contains(rec.transitions[1], "false") {
+			t.Errorf("got stored transitions %q, want up, down, up", rec.transitions)
 		}
 		// After the immediate first run, runs are exactly one interval apart.
 		res := rec.results[5]
@@ -225,6 +229,31 @@ func TestSchedulerRemoveAndPause(t *testing.T) {
 		}
 		if r, _, ok := s.Last(2); !ok || r.Status != Up {
 			t.Errorf("paused check's last result: got %v %v", r, ok)
+		}
+	})
+}
+
+// TestSchedulerSetWhileRunning: a check edited while its probe runs is probed again with the
+// new spec as soon as that probe ends, not an interval later.
+func TestSchedulerSetWhileRunning(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := newRecorder()
+		s := NewScheduler(SchedulerConfig{Sink: rec, NewProber: func(int64, Spec) (Prober, error) {
+			return &scripted{statuses: []Status{Up}, delay: 5 * time.Second}, nil
+		}})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Run(ctx); close(done) }()
+		spec := Spec{Name: "c", IntervalS: 3600, TimeoutMs: 10000}
+		s.Set(Check{ID: 1, Spec: spec}, true)
+		time.Sleep(time.Second) // the first probe is running
+		s.Set(Check{ID: 1, Spec: spec}, true)
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		cancel()
+		<-done
+		if n := len(rec.results[1]); n != 2 {
+			t.Errorf("got %d results in a minute, want 2 (the edit's run right after the first)", n)
 		}
 	})
 }

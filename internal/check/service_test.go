@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -85,8 +86,8 @@ func TestServiceEndToEnd(t *testing.T) {
 	if len(ev) != 2 || !ev[0].Up || ev[1].Up || ev[1].Message != "status 500 Internal Server Error is not accepted (200-399)" {
 		t.Errorf("got events %+v, want up then down with the status", ev)
 	}
-	if len(rec.observed) != 2 {
-		t.Errorf("observer got %v, want two transitions", rec.observed)
+	if len(rec.observed) != 2 || !strings.Contains(rec.observed[1], "up=false") {
+		t.Errorf("observer got %v, want up then down", rec.observed)
 	}
 	res, err := store.Query(context.Background(), series.Query{HostID: SeriesOwner(m.ID), From: time.Now().Add(-20 * time.Second).UnixMilli(), To: time.Now().Add(time.Second).UnixMilli(), Step: 1, MaxPoints: 100000})
 	if err != nil {

@@ -6,7 +6,9 @@ package hoststate
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +48,9 @@ type Config struct {
 	SampleRetention time.Duration // [48 h]
 	EventRetention  time.Duration // [14 days]
 	PruneEvery      time.Duration // [10 min]
+	// ServiceStoreEvery is how often unchanged service and container states are written to
+	// the store [5 min]; a change is written at once.
+	ServiceStoreEvery time.Duration
 }
 
 // State is the ingest.Extras sink. Its methods are called from agent connection goroutines.
@@ -56,6 +61,17 @@ type State struct {
 	mu     sync.Mutex
 	latest map[int64]meta.ProcSample // newest sample per host, replaced on every report
 	stored map[int64]int64           // time of the last stored sample per host
+	svcs   map[int64]*serviceReport  // newest service report per host
+}
+
+// serviceReport is a host's newest services and containers, and what was last written to the
+// store: the store is written when a state changes or every ServiceStoreEvery, not on every
+// report (every 30 s from every host), while the API serves the newest from memory.
+type serviceReport struct {
+	services   []meta.ServiceStatus
+	containers []meta.ContainerStatus
+	storedKey  string
+	storedAt   int64
 }
 
 // New builds the sink.
@@ -78,7 +94,11 @@ func New(cfg Config) *State {
 	if cfg.PruneEvery == 0 {
 		cfg.PruneEvery = 10 * time.Minute
 	}
-	return &State{cfg: cfg, log: cfg.Logger.With("component", "hoststate"), latest: map[int64]meta.ProcSample{}, stored: map[int64]int64{}}
+	if cfg.ServiceStoreEvery == 0 {
+		cfg.ServiceStoreEvery = 5 * time.Minute
+	}
+	return &State{cfg: cfg, log: cfg.Logger.With("component", "hoststate"), latest: map[int64]meta.ProcSample{}, stored: map[int64]int64{},
+		svcs: map[int64]*serviceReport{}}
 }
 
 // Latest returns the newest process table an agent connected to this hub reported.
@@ -95,6 +115,19 @@ func (s *State) Forget(hostID int64) {
 	defer s.mu.Unlock()
 	delete(s.latest, hostID)
 	delete(s.stored, hostID)
+	delete(s.svcs, hostID)
+}
+
+// LatestServices returns the newest services and containers an agent connected to this hub
+// reported.
+func (s *State) LatestServices(hostID int64) ([]meta.ServiceStatus, []meta.ContainerStatus, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.svcs[hostID]
+	if !ok {
+		return nil, nil, false
+	}
+	return r.services, r.containers, true
 }
 
 // Procs keeps the sample as the host's newest and stores one a minute. Only the top
@@ -166,29 +199,82 @@ func (s *State) ProcEvents(ctx context.Context, host ingest.Host, m *wire.ProcEv
 	return s.cfg.Store.AddProcEvents(ctx, host.ID, evs)
 }
 
-// Services stores the newest service and container states and tells the observer each
-// service's state.
+// Services keeps the newest service and container states, writes them to the store when a
+// state changed or ServiceStoreEvery passed, and tells the observer each service's state.
 func (s *State) Services(ctx context.Context, host ingest.Host, m *wire.Services) error {
 	svcs := make([]meta.ServiceStatus, len(m.Services))
+	var key strings.Builder
 	for i, v := range m.Services {
-		svcs[i] = meta.ServiceStatus{Kind: v.Kind, Name: v.Name, State: v.State.String(), Reason: v.Reason}
-	}
-	stored, err := s.cfg.Store.ReplaceServices(ctx, host.ID, m.TimeMs, svcs)
-	if err != nil {
-		return err
-	}
-	if s.cfg.Services != nil {
-		at := time.UnixMilli(m.TimeMs)
-		for _, v := range stored {
-			s.cfg.Services.ObserveService(host.OrgID, host.ID, v.Kind+":"+v.Name, v.State, v.Reason, at)
-		}
+		svcs[i] = meta.ServiceStatus{Kind: v.Kind, Name: v.Name, State: v.State.String(), Reason: v.Reason, TimeMs: m.TimeMs, SinceMs: m.TimeMs}
+		fmt.Fprintf(&key, "s%q%q%d", v.Kind, v.Name, v.State)
 	}
 	cs := make([]meta.ContainerStatus, len(m.Containers))
 	for i, c := range m.Containers {
 		cs[i] = meta.ContainerStatus{ID: c.ID, Name: c.Name, Image: c.Image, State: c.State, Health: c.Health, Restarts: c.Restarts,
-			CPU: c.CPU, MemBytes: c.MemBytes, MemLimit: c.MemLimit, RxBps: c.RxBps, TxBps: c.TxBps}
+			CPU: c.CPU, MemBytes: c.MemBytes, MemLimit: c.MemLimit, RxBps: c.RxBps, TxBps: c.TxBps, TimeMs: m.TimeMs}
+		fmt.Fprintf(&key, "c%q%q%q%d", c.ID, c.State, c.Health, c.Restarts)
 	}
-	return s.cfg.Store.ReplaceContainers(ctx, host.ID, m.TimeMs, cs)
+	s.mu.Lock()
+	r := s.svcs[host.ID]
+	if r == nil {
+		r = &serviceReport{}
+		s.svcs[host.ID] = r
+	}
+	// A state unchanged since the previous report keeps its since time.
+	prev := map[[2]string]meta.ServiceStatus{}
+	for _, p := range r.services {
+		prev[[2]string{p.Kind, p.Name}] = p
+	}
+	for i, v := range svcs {
+		if p, ok := prev[[2]string{v.Kind, v.Name}]; ok && p.State == v.State {
+			svcs[i].SinceMs = p.SinceMs
+		}
+	}
+	r.services, r.containers = svcs, cs
+	due := key.String() != r.storedKey || m.TimeMs-r.storedAt >= s.cfg.ServiceStoreEvery.Milliseconds()
+	if due {
+		r.storedKey, r.storedAt = key.String(), m.TimeMs
+	}
+	s.mu.Unlock()
+
+	if s.cfg.Services != nil {
+		at := time.UnixMilli(m.TimeMs)
+		for _, v := range svcs {
+			s.cfg.Services.ObserveService(host.OrgID, host.ID, v.Kind+":"+v.Name, v.State, v.Reason, at)
+		}
+	}
+	if !due {
+		return nil
+	}
+	stored, err := s.cfg.Store.ReplaceServices(ctx, host.ID, m.TimeMs, svcs)
+	if err != nil {
+		s.forgetStored(host.ID)
+		return err
+	}
+	// The store knows since times from before this hub started; memory adopts them.
+	s.mu.Lock()
+	if r := s.svcs[host.ID]; r != nil && len(r.services) == len(stored) {
+		for i := range stored {
+			if stored[i].SinceMs < r.services[i].SinceMs {
+				r.services[i].SinceMs = stored[i].SinceMs
+			}
+		}
+	}
+	s.mu.Unlock()
+	if err := s.cfg.Store.ReplaceContainers(ctx, host.ID, m.TimeMs, cs); err != nil {
+		s.forgetStored(host.ID)
+		return err
+	}
+	return nil
+}
+
+// forgetStored makes the next report of the host be written, after a failed write.
+func (s *State) forgetStored(hostID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.svcs[hostID]; r != nil {
+		r.storedKey = ""
+	}
 }
 
 // Run deletes process data past its retention every PruneEvery until ctx ends.

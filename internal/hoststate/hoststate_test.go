@@ -104,3 +104,40 @@ func TestServicesObserved(t *testing.T) {
 		t.Errorf("stored events: got %+v", evs)
 	}
 }
+
+// TestServicesStoredOnChange checks that unchanged states are served from memory and written
+// to the store only every ServiceStoreEvery, while a change is written at once.
+func TestServicesStoredOnChange(t *testing.T) {
+	s, db, host, _ := setup(t)
+	ctx := context.Background()
+	report := func(at int64, state wire.ServiceState, reason string) {
+		t.Helper()
+		if err := s.Services(ctx, host, &wire.Services{TimeMs: at, Services: []wire.Service{{Kind: "http", Name: "http://x/", State: state, Reason: reason}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() meta.ServiceStatus {
+		t.Helper()
+		svcs, err := db.Services(ctx, host.ID)
+		if err != nil || len(svcs) != 1 {
+			t.Fatalf("stored services: got %+v, %v", svcs, err)
+		}
+		return svcs[0]
+	}
+	report(1000, wire.ServiceHealthy, "HTTP 200 in 3 ms")
+	report(31000, wire.ServiceHealthy, "HTTP 200 in 4 ms")
+	if st := stored(); st.TimeMs != 1000 {
+		t.Errorf("unchanged state: store updated at %d, want still 1000", st.TimeMs)
+	}
+	if svcs, _, _ := s.LatestServices(host.ID); svcs[0].TimeMs != 31000 || svcs[0].Reason != "HTTP 200 in 4 ms" || svcs[0].SinceMs != 1000 {
+		t.Errorf("memory: got %+v, want the 31 s report, healthy since 1000", svcs[0])
+	}
+	report(61000, wire.ServiceDown, "HTTP 503")
+	if st := stored(); st.TimeMs != 61000 || st.State != "down" || st.SinceMs != 61000 {
+		t.Errorf("changed state: stored %+v, want down since 61000", st)
+	}
+	report(61000+5*60000, wire.ServiceDown, "HTTP 503")
+	if st := stored(); st.TimeMs != 361000 || st.SinceMs != 61000 {
+		t.Errorf("after 5 minutes: stored %+v, want rewritten at 361000, down since 61000", st)
+	}
+}

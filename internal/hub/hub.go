@@ -180,8 +180,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	wg.Go(func() { maintain(bgCtx, store, log) })
 	wg.Go(func() { hostState.Run(bgCtx) })
-	// Uptime checks. Alert hook: pass the alert engine (it implements check.Observer) instead of
-	// nil once one runs in the hub; until then transitions are logged and kept in check_events.
+	// Uptime checks; their states feed the alert engine (check.Observer, wired above).
 	if err := checks.Start(bgCtx, &wg); err != nil {
 		log.Error("could not start uptime checks", "err", err)
 	}

@@ -191,7 +191,7 @@ func (c *conn) readHello(ctx context.Context) (*wire.Hello, error) {
 	}
 	c.h.updates.facts(c.host.ID, hello.Facts, hello.AgentVersion)
 	if err := c.addSeries(ctx, hello.Series); err != nil {
-		c.fail(wire.CodeInternal, "hub could not register series; retry later")
+		c.failStore(err, "hub could not register series; retry later")
 		return nil, err
 	}
 	return hello, nil
@@ -218,8 +218,10 @@ func (c *conn) handle(ctx context.Context, msg wire.Message) error {
 	switch m := msg.(type) {
 	case *wire.Dict:
 		if err := c.addSeries(ctx, m.Series); err != nil {
-			c.log.Error("storing new series failed", "err", err)
-			c.fail(wire.CodeInternal, "hub could not register series; retry later")
+			if !errors.Is(err, series.ErrNoSpace) {
+				c.log.Error("storing new series failed", "err", err)
+			}
+			c.failStore(err, "hub could not register series; retry later")
 			return err
 		}
 	case *wire.Batch:
@@ -251,13 +253,10 @@ func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
 	}
 	if err := c.h.cfg.Store.Append(ctx, c.host.ID, snaps); err != nil {
 		c.h.metrics.storeErrors.Inc()
-		if errors.Is(err, series.ErrNoSpace) {
-			c.h.logNoSpace(err)
-			c.fail(wire.CodeInternal, "hub's disk is full: snapshots not stored; keep them and retry later")
-			return err
+		if !errors.Is(err, series.ErrNoSpace) {
+			c.log.Error("storing snapshots failed; agent keeps them in its spool", "snapshots", len(snaps), "err", err)
 		}
-		c.log.Error("storing snapshots failed; agent keeps them in its spool", "snapshots", len(snaps), "err", err)
-		c.fail(wire.CodeInternal, "hub could not store data; retry later")
+		c.failStore(err, "hub could not store data; retry later")
 		return err
 	}
 	c.send(c.enc.Ack(&wire.Ack{Ranges: seqRanges(b.Snapshots)}))
@@ -297,6 +296,16 @@ func (c *conn) extra(ctx context.Context, msg wire.Message) {
 			c.log.Warn("storing a best-effort message failed; dropped", "type", msg.Type().String(), "err", err)
 		}
 	}
+}
+
+// failStore ends the connection after a store write failed. A full disk is said in words, to
+// the agent and (throttled) in the log, since that is what an operator must act on.
+func (c *conn) failStore(err error, msg string) {
+	if errors.Is(err, series.ErrNoSpace) {
+		c.h.logNoSpace(err)
+		msg = "hub's disk is full: data not stored; keep it and retry later"
+	}
+	c.fail(wire.CodeInternal, msg)
 }
 
 // seqRanges compresses the batch's sequence numbers into inclusive ranges.

@@ -92,3 +92,48 @@ func TestChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestStatusPages(t *testing.T) {
+	for name, d := range openAll(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			_, org, _ := d.CreateOwner(ctx, "a@b.c", "h", "Acme")
+			_, other, _ := d.CreateOwner(ctx, "x@y.z", "h", "Other")
+			host, _, _ := d.CreateHost(ctx, org.ID, "web1")
+			theirHost, _, _ := d.CreateHost(ctx, other.ID, "theirs")
+			c, _, _ := d.CreateCheck(ctx, org.ID, CheckInput{Name: "site", Type: "http", Spec: json.RawMessage(`{}`)})
+			at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			p := StatusPage{Slug: "acme", Title: "Acme status", Items: []StatusItem{{"check", c.ID}, {"host", host.ID}},
+				Notices: []StatusNotice{{Title: "DB upgrade", Body: "short outage", StartsAt: at, EndsAt: at.Add(time.Hour)}}}
+			if _, err := d.SaveStatusPage(ctx, org.ID, StatusPage{Slug: "x", Title: "x", Items: []StatusItem{{"host", theirHost.ID}}}); !errors.Is(err, ErrNotFound) {
+				t.Errorf("page with another org's host: got %v, want ErrNotFound", err)
+			}
+			saved, err := d.SaveStatusPage(ctx, org.ID, p)
+			if err != nil || saved.ID == 0 || len(saved.Items) != 2 || !saved.Notices[0].EndsAt.Equal(at.Add(time.Hour)) {
+				t.Fatalf("save: got %+v %v", saved, err)
+			}
+			if _, err := d.SaveStatusPage(ctx, other.ID, StatusPage{Slug: "acme", Title: "mine"}); !errors.Is(err, ErrConflict) {
+				t.Errorf("slug taken by another org: got %v, want ErrConflict", err)
+			}
+			saved.Title, saved.Items = "Acme", nil
+			if _, err := d.SaveStatusPage(ctx, other.ID, saved); !errors.Is(err, ErrNotFound) {
+				t.Errorf("other org replaces page: got %v, want ErrNotFound", err)
+			}
+			if up, err := d.SaveStatusPage(ctx, org.ID, saved); err != nil || up.Title != "Acme" || len(up.Items) != 0 {
+				t.Errorf("update: got %+v %v", up, err)
+			}
+			if bySlug, err := d.StatusPageBySlug(ctx, "acme"); err != nil || bySlug.OrgID != org.ID {
+				t.Errorf("by slug: got %+v %v", bySlug, err)
+			}
+			if list, _ := d.ListStatusPages(ctx, other.ID); len(list) != 0 {
+				t.Errorf("other org lists %d pages, want 0", len(list))
+			}
+			if err := d.DeleteStatusPage(ctx, org.ID, saved.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.StatusPageBySlug(ctx, "acme"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("deleted page: got %v", err)
+			}
+		})
+	}
+}

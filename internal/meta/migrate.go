@@ -113,6 +113,10 @@ var migrations = []migration{
 	   channel TEXT NOT NULL, subject TEXT NOT NULL, try INTEGER NOT NULL, ok INTEGER NOT NULL, error TEXT NOT NULL,
 	   test INTEGER NOT NULL, duration_ms BIGINT NOT NULL, at BIGINT NOT NULL);
 	 CREATE INDEX alert_deliveries_org ON alert_deliveries (org_id, id)`},
+	{SQL: `CREATE TABLE status_pages (id SERIAL_PK, org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
+	   slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+	   items TEXT NOT NULL DEFAULT '[]', notices TEXT NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+	 CREATE INDEX status_pages_org ON status_pages (org_id)`},
 }
 
 // migrationLock is the PostgreSQL advisory lock key that serialises migrations across hubs.
