@@ -8,8 +8,9 @@ import (
 
 // DeleteHost removes every sample and series of a host.
 func (s *Store) DeleteHost(ctx context.Context, hostID int64) error {
-	s.dictMu.Lock()
-	defer s.dictMu.Unlock()
+	reg := s.regLock(hostID)
+	reg.Lock()
+	defer reg.Unlock()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	tx, err := s.db.BeginTx(ctx, nil)

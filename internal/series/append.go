@@ -13,13 +13,17 @@ import (
 // transaction (and the time others wait for the write lock) arbitrarily long.
 const maxBatchRows = 4096
 
-// appendReq is one Append call waiting for the writer.
+// appendReq is one Append call, or one series registration (keys set), waiting for the writer.
 type appendReq struct {
 	hostID int64
 	times  []int64
 	counts []int
 	rows   [][]byte
-	done   chan error // buffered(1): the writer never blocks on a caller that gave up
+	// A registration: keys get ids first, first+1, …
+	first     uint32
+	keys      []Key
+	keyScales []int8
+	done      chan error // buffered(1): the writer never blocks on a caller that gave up
 }
 
 // Append stores snapshots durably before returning. A snapshot whose host and time are already
@@ -101,13 +105,13 @@ func (s *Store) writer() {
 				}
 			}
 		}
-		rows := len(batch[0].rows)
+		rows := len(batch[0].rows) + len(batch[0].keys)
 	drain:
 		for rows < maxBatchRows {
 			select {
 			case r := <-s.reqs:
 				batch = append(batch, r)
-				rows += len(r.rows)
+				rows += len(r.rows) + len(r.keys)
 			default:
 				break drain
 			}
@@ -151,6 +155,13 @@ func (s *Store) insertHead(batch []*appendReq) error {
 		return fmt.Errorf("append snapshots: prepare: %w", err)
 	}
 	defer stmt.Close()
+	for _, r := range batch { // registrations of the batch first, then snapshots
+		if len(r.keys) > 0 {
+			if err := s.insertKeys(ctx, tx, r.hostID, r.first, r.keys, r.keyScales); err != nil {
+				return err
+			}
+		}
+	}
 	for _, r := range batch {
 		for i, ts := range r.times {
 			if _, err := stmt.ExecContext(ctx, r.hostID, ts, r.counts[i], r.rows[i]); err != nil {

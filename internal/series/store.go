@@ -68,7 +68,8 @@ var ErrClosed = errors.New("series store closed")
 
 // Store is the series store. It is safe for concurrent use.
 //
-// Lock order: dictMu, then writeMu, then mu; never the other way round.
+// Lock order: a host's registration lock (regLock), then writeMu, then mu; never the other way
+// round.
 type Store struct {
 	db      *sql.DB
 	dialect string
@@ -77,13 +78,15 @@ type Store struct {
 	enc     *zstd.Encoder
 	dec     *zstd.Decoder
 
-	dictMu    sync.Mutex // serialises creation of series ids
 	writeMu   sync.Mutex // one writer at a time: SQLite allows only one, and batches are cheaper
 	maintainM sync.Mutex // one Maintain at a time: rollups are computed outside writeMu
 
 	mu      sync.Mutex
 	hosts   map[int64]*hostState
 	loading map[int64]chan struct{} // hosts whose dictionary is being read; closed when done
+	// regs serialise the creation of series ids per host (many hosts register at once after a
+	// hub restart; one store-wide lock made them queue behind each other).
+	regs map[int64]*sync.Mutex
 
 	reqs    chan *appendReq
 	stop    chan struct{}
@@ -162,7 +165,7 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	}
 	s := &Store{
 		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
-		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{},
+		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{}, regs: map[int64]*sync.Mutex{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
 		checkpointed: make(chan struct{}),
 	}
@@ -324,8 +327,9 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	if err != nil || len(fresh) == 0 {
 		return out, err
 	}
-	s.dictMu.Lock()
-	defer s.dictMu.Unlock()
+	reg := s.regLock(hostID)
+	reg.Lock()
+	defer reg.Unlock()
 	if fresh, err = lookup(); err != nil || len(fresh) == 0 { // another caller created them
 		return out, err
 	}
@@ -343,10 +347,19 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	for i, k := range fresh {
 		scales[i] = s.scaleOf(k.Name)
 	}
-	s.writeMu.Lock()
-	err = noSpace(s.insertKeys(ctx, hostID, next, fresh, scales))
-	s.writeMu.Unlock()
-	if err != nil {
+	// Registered through the group-commit writer, in the same transaction as other hosts'
+	// registrations and snapshots. The wait ignores ctx: once queued, the ids may be
+	// committed, and the in-memory dictionary must learn them, or the next registration of
+	// this host would reuse the ids and fail on the primary key.
+	r := &appendReq{hostID: hostID, first: next, keys: fresh, keyScales: scales, done: make(chan error, 1)}
+	select {
+	case s.reqs <- r:
+	case <-s.stopped:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, fmt.Errorf("register series of host %d: %w", hostID, ctx.Err())
+	}
+	if err := <-r.done; err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -366,20 +379,10 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 // SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 const keysPerInsert = 200
 
-// insertKeys registers a host's new series with a few multi-row INSERTs in one transaction: a
-// hello of 150 new series was 150 statements, which at thousands of first connections kept
-// the write lock from the snapshots.
-func (s *Store) insertKeys(ctx context.Context, hostID int64, first uint32, keys []Key, scales []int8) error {
-	conn, err := s.writeConn(ctx)
-	if err != nil {
-		return fmt.Errorf("register series of host %d: %w", hostID, err)
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		s.dropWriteConn()
-		return fmt.Errorf("register series of host %d: %w", hostID, err)
-	}
-	defer tx.Rollback()
+// insertKeys registers a host's new series in tx with a few multi-row INSERTs: a hello of 150
+// new series was 150 statements and a transaction of its own, which at thousands of first
+// connections kept the write lock from the snapshots.
+func (s *Store) insertKeys(ctx context.Context, tx *sql.Tx, hostID int64, first uint32, keys []Key, scales []int8) error {
 	for lo := 0; lo < len(keys); lo += keysPerInsert {
 		hi := min(lo+keysPerInsert, len(keys))
 		var q strings.Builder
@@ -396,8 +399,17 @@ func (s *Store) insertKeys(ctx context.Context, hostID int64, first uint32, keys
 			return fmt.Errorf("register series %s{%s}… (%d) of host %d: %w", keys[lo].Name, keys[lo].Label, hi-lo, hostID, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("register series of host %d: %w", hostID, err)
-	}
 	return nil
+}
+
+// regLock returns the lock that serialises series registration of one host.
+func (s *Store) regLock(hostID int64) *sync.Mutex {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.regs[hostID]
+	if m == nil {
+		m = &sync.Mutex{}
+		s.regs[hostID] = m
+	}
+	return m
 }
