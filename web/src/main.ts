@@ -127,6 +127,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   if (!live) live = new Live();
   const ctx: PageContext = { me: me!, live };
   const host = /^\/hosts\/(\d+)\/?$/.exec(path);
+  const alerts = /^\/alerts\/(active|history|rules|channels|silences)\/?$/.exec(path);
   const settings = /^\/settings\/(account|security|members|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
   if (path === "/" || path === "") {
     document.title = "Fleet · Vigil";
@@ -138,6 +139,16 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     const { HostPage } = await import("./components/HostPage");
     if (seq !== renderSeq) return;
     mount(HostPage(ctx, Number(host[1])), true);
+  } else if (path === "/alerts" || path === "/alerts/") {
+    navigate("/alerts/active" + location.search, true);
+    return;
+  } else if (alerts) {
+    mount(StateMessage({ kind: "loading", text: "Loading alerts…" }), true);
+    // The alerts area is loaded on demand like settings.
+    const { AlertsPage, alertsTitle } = await import("./components/alerts/AlertsPage");
+    if (seq !== renderSeq) return;
+    document.title = `${alertsTitle(alerts[1])} · Alerts · Vigil`;
+    mount(AlertsPage(ctx, alerts[1], query), true);
   } else if (/^\/(checks|status-pages)(\/|$)/.test(path)) {
     mount(StateMessage({ kind: "loading", text: "Loading…" }), true);
     // Uptime checks and status pages: loaded on demand, like settings.
