@@ -105,6 +105,14 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     mount(path === "/forgot-password" ? ForgotPasswordPage() : ResetPasswordPage({ token: query.get("token") ?? "" }), false);
     return;
   }
+  const statusSlug = /^\/status\/([a-z0-9-]+)\/?$/.exec(path);
+  if (statusSlug) {
+    // Public status page: no login, loaded on demand.
+    const { PublicStatusPage } = await import("./components/PublicStatusPage");
+    if (seq !== renderSeq) return;
+    mount(PublicStatusPage(statusSlug[1]), false);
+    return;
+  }
   if (!me) {
     if (!current) mount(StateMessage({ kind: "loading", text: "Loading…" }), false);
     try {
@@ -141,6 +149,14 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     if (seq !== renderSeq) return;
     document.title = `${alertsTitle(alerts[1])} · Alerts · Vigil`;
     mount(AlertsPage(ctx, alerts[1], query), true);
+  } else if (/^\/(checks|status-pages)(\/|$)/.test(path)) {
+    mount(StateMessage({ kind: "loading", text: "Loading…" }), true);
+    // Uptime checks and status pages: loaded on demand, like settings.
+    const { ChecksArea } = await import("./components/ChecksArea");
+    if (seq !== renderSeq) return;
+    const area = ChecksArea(ctx, path);
+    document.title = `${area.title} · Vigil`;
+    mount(area, true);
   } else if (path === "/settings" || path === "/settings/") {
     navigate("/settings/account", true);
     return;
