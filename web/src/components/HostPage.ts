@@ -12,6 +12,7 @@ import { openAgentTokenDialog } from "./AgentTokenDialog";
 import { Chart, type ChartView } from "./Chart";
 import { chartLines, CHARTS, NAMES, type ChartDef } from "./HostCharts";
 import { HostFacts } from "./HostFacts";
+import { HostProcesses } from "./HostProcesses";
 import { RangeBar } from "./RangeBar";
 import { isRange, RANGE_KEYS, RANGES, type RangeKey } from "./RangePicker";
 import { SeriesBuffer } from "./SeriesBuffer";
@@ -77,6 +78,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     return { def, view, toggle };
   });
   const chartGrid = h("div", { class: "charts" }, charts.map((c) => c.view.el));
+  const procs = HostProcesses(id);
   const chartError = h("div", { role: "alert" });
   const bar = RangeBar(barState(), {
     preset: (k) => setPreset(k),
@@ -347,7 +349,8 @@ export function HostPage(ctx: PageContext, id: number): View {
       bar.el,
       statusLine,
       chartError,
-      chartGrid);
+      chartGrid,
+      procs.el);
     changed(false);
     await loadSeries();
   }
@@ -364,6 +367,7 @@ export function HostPage(ctx: PageContext, id: number): View {
       window.clearInterval(refreshTimer);
       window.clearInterval(ticker);
       for (const c of charts) c.view.destroy?.();
+      procs.destroy?.();
     },
   };
 }
