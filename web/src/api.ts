@@ -41,6 +41,8 @@ export interface Host {
   facts: Partial<Facts> | null;
   /** Normalized (lower-case, sorted) tags; may be missing from older hubs. */
   tags?: string[];
+  /** Firing alerts on the host (count, worst severity) when the hub runs alerting. */
+  alerts?: { firing: number; severity?: "warning" | "critical" };
 }
 
 /** Latest values of a host; any field may be null when unknown. */
@@ -324,7 +326,7 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") headers["X-Vigil-CSRF"] = csrfToken();
@@ -433,3 +435,6 @@ export const api = {
     request<NewToken>("POST", "/api/v1/tokens", { body }),
   revokeToken: (id: number) => request<void>("DELETE", `/api/v1/tokens/${id}`),
 };
+
+/** The request helper, for area clients loaded on demand (components/alerts/client.ts). */
+export { request as apiRequest };

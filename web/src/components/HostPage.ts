@@ -18,6 +18,7 @@ import { isRange, RANGE_KEYS, RANGES, type RangeKey } from "./RangePicker";
 import { SeriesBuffer } from "./SeriesBuffer";
 import { StateMessage } from "./StateMessage";
 import { StatusBadge } from "./StatusBadge";
+import { AlertBadge } from "./AlertBadge";
 import { TagEditor } from "./TagEditor";
 
 /** Target number of points per line; the hub picks the storage tier from the step. */
@@ -138,7 +139,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     if (!host) return;
     document.title = `${host.name} · Vigil`;
     title.textContent = host.name;
-    replace(status, StatusBadge(host.online));
+    replace(status, StatusBadge(host.online), AlertBadge(host));
     streaming.hidden = !live || !host.online;
     facts.update(host, latest);
   }
