@@ -41,6 +41,8 @@ export interface Host {
   facts: Partial<Facts> | null;
   /** Normalized (lower-case, sorted) tags; may be missing from older hubs. */
   tags?: string[];
+  /** Firing alerts on the host (count, worst severity) when the hub runs alerting. */
+  alerts?: { firing: number; severity?: "warning" | "critical" };
 }
 
 /** Latest values of a host; any field may be null when unknown. */
@@ -208,6 +210,74 @@ export interface NewInvitation {
 /** Second factor sent with the password at sign-in: a TOTP code or a one-time recovery code. */
 export type SecondFactor = { totp: string } | { recovery_code: string };
 
+/** One process of a host's process table (GET /api/v1/hosts/{id}/processes). */
+export interface Process {
+  pid: number;
+  /** Start time, unix ms: with pid the process's identity (pids are reused). */
+  start_ms: number;
+  name: string;
+  user: string;
+  cmdline: string;
+  cpu_pct: number;
+  rss_bytes: number;
+  /** Bytes/s; -1 when unknown. */
+  read_bps: number;
+  write_bps: number;
+}
+
+export interface ProcessTable {
+  /** Unix ms; 0 when the host never reported processes. */
+  time: number;
+  /** Every process (someone watches live), not only the top ones. */
+  full: boolean;
+  total: number;
+  processes: Process[];
+}
+
+export interface ProcessPoint {
+  time: number;
+  cpu_pct: number;
+  rss_bytes: number;
+  read_bps: number;
+  write_bps: number;
+}
+
+export interface ProcessEvent {
+  kind: "start" | "exit";
+  time: number;
+  pid: number;
+  start_ms: number;
+  name: string;
+  user: string;
+  cmdline: string;
+}
+
+export type ServiceState = "healthy" | "degraded" | "down" | "unknown";
+
+export interface ServiceStatus {
+  kind: "systemd" | "process" | "tcp" | "http";
+  name: string;
+  state: ServiceState;
+  reason: string;
+  since: number;
+  updated: number;
+}
+
+export interface ContainerStatus {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  health: string;
+  restarts: number;
+  cpu_pct: number;
+  mem_bytes: number;
+  mem_limit: number;
+  rx_bps: number;
+  tx_bps: number;
+  updated: number;
+}
+
 export const ROLES: Role[] = ["owner", "admin", "editor", "viewer"];
 
 /** Admins and owners manage hosts' tokens, enrollment keys and storage (docs/api.md: "admin+"). */
@@ -258,7 +328,7 @@ interface RequestOptions {
   signal?: AbortSignal;
 }
 
-async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && method !== "HEAD") headers["X-Vigil-CSRF"] = csrfToken();
@@ -338,6 +408,12 @@ export const api = {
     return request<SeriesResult>("GET", `/api/v1/hosts/${id}/series?${p}`, { signal });
   },
 
+  processes: (id: number, signal?: AbortSignal) => request<ProcessTable>("GET", `/api/v1/hosts/${id}/processes?limit=10000`, { signal }),
+  processHistory: (id: number, pid: number, start: number, signal?: AbortSignal) =>
+    request<{ process: Process; points: ProcessPoint[] }>("GET", `/api/v1/hosts/${id}/processes/history?${new URLSearchParams({ pid: String(pid), start: String(start) })}`, { signal }),
+  processEvents: (id: number, signal?: AbortSignal) => request<{ events: ProcessEvent[] }>("GET", `/api/v1/hosts/${id}/process-events?limit=200`, { signal }),
+  services: (id: number, signal?: AbortSignal) => request<{ services: ServiceStatus[] }>("GET", `/api/v1/hosts/${id}/services`, { signal }),
+  containers: (id: number, signal?: AbortSignal) => request<{ containers: ContainerStatus[] }>("GET", `/api/v1/hosts/${id}/containers`, { signal }),
   rotateHostToken: (id: number) => request<RotatedToken>("POST", `/api/v1/hosts/${id}/token`),
   /** A plain GET link (the session cookie authenticates it): CSV of the host's raw samples. */
   exportCsvUrl: (id: number, from: number, to: number) =>
@@ -361,3 +437,6 @@ export const api = {
     request<NewToken>("POST", "/api/v1/tokens", { body }),
   revokeToken: (id: number) => request<void>("DELETE", `/api/v1/tokens/${id}`),
 };
+
+/** The request helper, for area clients loaded on demand (components/alerts/client.ts). */
+export { request as apiRequest };

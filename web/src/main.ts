@@ -105,6 +105,14 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     mount(path === "/forgot-password" ? ForgotPasswordPage() : ResetPasswordPage({ token: query.get("token") ?? "" }), false);
     return;
   }
+  const statusSlug = /^\/status\/([a-z0-9-]+)\/?$/.exec(path);
+  if (statusSlug) {
+    // Public status page: no login, loaded on demand.
+    const { PublicStatusPage } = await import("./components/PublicStatusPage");
+    if (seq !== renderSeq) return;
+    mount(PublicStatusPage(statusSlug[1]), false);
+    return;
+  }
   if (!me) {
     if (!current) mount(StateMessage({ kind: "loading", text: "Loading…" }), false);
     try {
@@ -119,6 +127,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   if (!live) live = new Live();
   const ctx: PageContext = { me: me!, live };
   const host = /^\/hosts\/(\d+)\/?$/.exec(path);
+  const alerts = /^\/alerts\/(active|history|rules|channels|silences)\/?$/.exec(path);
   const settings = /^\/settings\/(account|security|members|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
   if (path === "/" || path === "") {
     document.title = "Fleet · Vigil";
@@ -130,6 +139,24 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
     const { HostPage } = await import("./components/HostPage");
     if (seq !== renderSeq) return;
     mount(HostPage(ctx, Number(host[1])), true);
+  } else if (path === "/alerts" || path === "/alerts/") {
+    navigate("/alerts/active" + location.search, true);
+    return;
+  } else if (alerts) {
+    mount(StateMessage({ kind: "loading", text: "Loading alerts…" }), true);
+    // The alerts area is loaded on demand like settings.
+    const { AlertsPage, alertsTitle } = await import("./components/alerts/AlertsPage");
+    if (seq !== renderSeq) return;
+    document.title = `${alertsTitle(alerts[1])} · Alerts · Vigil`;
+    mount(AlertsPage(ctx, alerts[1], query), true);
+  } else if (/^\/(checks|status-pages)(\/|$)/.test(path)) {
+    mount(StateMessage({ kind: "loading", text: "Loading…" }), true);
+    // Uptime checks and status pages: loaded on demand, like settings.
+    const { ChecksArea } = await import("./components/ChecksArea");
+    if (seq !== renderSeq) return;
+    const area = ChecksArea(ctx, path);
+    document.title = `${area.title} · Vigil`;
+    mount(area, true);
   } else if (path === "/settings" || path === "/settings/") {
     navigate("/settings/account", true);
     return;

@@ -12,11 +12,13 @@ import { openAgentTokenDialog } from "./AgentTokenDialog";
 import { Chart, type ChartView } from "./Chart";
 import { chartLines, CHARTS, NAMES, type ChartDef } from "./HostCharts";
 import { HostFacts } from "./HostFacts";
+import { HostProcesses } from "./HostProcesses";
 import { RangeBar } from "./RangeBar";
 import { isRange, RANGE_KEYS, RANGES, type RangeKey } from "./RangePicker";
 import { SeriesBuffer } from "./SeriesBuffer";
 import { StateMessage } from "./StateMessage";
 import { StatusBadge } from "./StatusBadge";
+import { AlertBadge } from "./AlertBadge";
 import { TagEditor } from "./TagEditor";
 
 /** Target number of points per line; the hub picks the storage tier from the step. */
@@ -77,6 +79,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     return { def, view, toggle };
   });
   const chartGrid = h("div", { class: "charts" }, charts.map((c) => c.view.el));
+  const procs = HostProcesses(id);
   const chartError = h("div", { role: "alert" });
   const bar = RangeBar(barState(), {
     preset: (k) => setPreset(k),
@@ -136,7 +139,7 @@ export function HostPage(ctx: PageContext, id: number): View {
     if (!host) return;
     document.title = `${host.name} · Vigil`;
     title.textContent = host.name;
-    replace(status, StatusBadge(host.online));
+    replace(status, StatusBadge(host.online), AlertBadge(host));
     streaming.hidden = !live || !host.online;
     facts.update(host, latest);
   }
@@ -347,7 +350,8 @@ export function HostPage(ctx: PageContext, id: number): View {
       bar.el,
       statusLine,
       chartError,
-      chartGrid);
+      chartGrid,
+      procs.el);
     changed(false);
     await loadSeries();
   }
@@ -364,6 +368,7 @@ export function HostPage(ctx: PageContext, id: number): View {
       window.clearInterval(refreshTimer);
       window.clearInterval(ticker);
       for (const c of charts) c.view.destroy?.();
+      procs.destroy?.();
     },
   };
 }

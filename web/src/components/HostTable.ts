@@ -8,6 +8,7 @@ import { CRIT_PCT, WARN_PCT, type SortKey } from "./FleetModel";
 import type { SparkStore } from "./Sparkline";
 import { Sparkline } from "./Sparkline";
 import { StatusBadge } from "./StatusBadge";
+import { AlertBadge } from "./AlertBadge";
 import { TagChips } from "./TagChips";
 
 interface Column {
@@ -74,7 +75,7 @@ export function HostRow(x: HostSummary, sparks: SparkStore): RowView {
     const l = L(y);
     switch (c.key) {
       case "name": return `${y.name}\u0000${y.facts?.os ?? ""}\u0000${(y.tags ?? []).join()}`;
-      case "status": return String(y.online);
+      case "status": return `${y.online} ${y.alerts?.firing ?? 0} ${y.alerts?.severity ?? ""}`;
       case "cpu": return pct(l.cpu_pct);
       case "trend": return "";
       case "mem": return pct(l.mem_pct);
@@ -100,7 +101,7 @@ export function HostRow(x: HostSummary, sparks: SparkStore): RowView {
               h("a", { href: `/hosts/${y.id}`, class: "host-link", "data-testid": "host-name" }, y.name),
               h("span", { class: "sub", title: y.facts?.os ?? "" }, TagChips(y.tags, { max: 3, clickable: true }) ?? y.facts?.os ?? "")));
             break;
-          case "status": replace(td, StatusBadge(y.online)); break;
+          case "status": replace(td, StatusBadge(y.online), AlertBadge(y)); break;
           case "cpu": replace(td, meter(L(y).cpu_pct)); break;
           case "mem": replace(td, meter(L(y).mem_pct)); break;
           case "disk": replace(td, meter(L(y).disk_pct)); break;

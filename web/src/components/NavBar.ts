@@ -16,6 +16,8 @@ export interface NavView extends View {
 export function NavBar(p: { me: Me; live: Live; onLogout: () => void }): NavView {
   const links = [
     { href: "/", text: "Fleet", match: (path: string) => path === "/" || path.startsWith("/hosts/") },
+    { href: "/alerts/active", text: "Alerts", match: (path: string) => path.startsWith("/alerts") },
+    { href: "/checks", text: "Uptime", match: (path: string) => path.startsWith("/checks") || path.startsWith("/status-pages") },
     { href: "/settings/account", text: "Settings", match: (path: string) => path.startsWith("/settings/") },
   ].map((l) => ({ ...l, el: h("a", { href: l.href, class: "nav-link", "data-testid": `nav-${l.text.toLowerCase().replace(/ /g, "-")}` }, l.text) }));
   const indicator = LiveIndicator(p.live);
