@@ -167,13 +167,14 @@ func (a *API) invitation(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "look up invitation", err)
 		return
 	}
-	u, _, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
-	writeJSON(w, http.StatusOK, map[string]any{"invitation": inv, "account_exists": err == nil, "signed_in": err == nil && a.signedInAs(r, u.ID)})
+	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
+	writeJSON(w, http.StatusOK, map[string]any{"invitation": inv, "account_exists": err == nil,
+		"signed_in": err == nil && hash == "" && a.signedInAs(r, u.ID)})
 }
 
 // signedInAs reports whether the request carries a browser session (with its CSRF header on
-// writes) of the given user. Such a browser may accept that user's invitations without
-// re-entering the password: accounts made by single sign-on have none.
+// writes) of the given user. For an account without a password (made by single sign-on) that
+// session is what proves the invitee; accounts with a password must still give it.
 func (a *API) signedInAs(r *http.Request, userID int64) bool {
 	p, err := a.auth.Authenticate(r)
 	return err == nil && p.Session != "" && p.UserID == userID
@@ -207,8 +208,8 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
 	switch {
-	case err == nil && a.signedInAs(r, u.ID):
-		// Already signed in as the invitee in this browser, second factor included.
+	case err == nil && hash == "" && a.signedInAs(r, u.ID):
+		// A password-less account signed in as the invitee in this browser (by its provider).
 	case err == nil:
 		if ok, _ := auth.VerifyPassword(hash, body.Password); !ok {
 			a.limiter.Fail(keys...)

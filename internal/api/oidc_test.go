@@ -251,6 +251,14 @@ func TestInvitationForSignedInAccount(t *testing.T) {
 	if code, body := mine.do(t, "GET", "/api/v1/invitation?token="+inv, ""); code != 200 || body["signed_in"] != true {
 		t.Errorf("invitee's view: got %d %v, want signed_in", code, body)
 	}
+	// An account with a password must still give it, signed in or not.
+	_, inv2, _ := e.db.CreateInvitation(ctx, other.ID, boss.ID, "owner@example.com", meta.RoleViewer, time.Hour)
+	if code, body := stranger.do(t, "GET", "/api/v1/invitation?token="+inv2, ""); code != 200 || body["signed_in"] != false {
+		t.Errorf("password account's view: got %d %v, want signed_in false", code, body)
+	}
+	if code, _ := stranger.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+inv2+`","password":"wrong wrong wrong"}`); code != 401 {
+		t.Errorf("password account signed in, wrong password: got %d, want 401", code)
+	}
 	if code, body := mine.do(t, "POST", "/api/v1/invitation/accept", accept); code != 200 {
 		t.Fatalf("invitee's accept: got %d %v, want 200", code, body)
 	}
