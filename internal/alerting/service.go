@@ -65,11 +65,12 @@ type Service struct {
 	later []event // host refreshes due at their at, moved to queue by Step
 	wake  chan struct{}
 
-	sendCtx    context.Context
-	cancelSend context.CancelFunc
-	sending    sync.WaitGroup
-	summaryDay string    // date of the last daily summary sent
-	pruned     time.Time // last prune of history and delivery log
+	sendCtx     context.Context
+	cancelSend  context.CancelFunc
+	sending     sync.WaitGroup
+	summaryDay  string    // date of the last daily summary sent
+	summaryInit bool      // the first summary check has run
+	pruned      time.Time // last prune of history and delivery log
 }
 
 // event is work queued by the observer path for the service goroutine.
