@@ -206,3 +206,31 @@ func TestDailySummary(t *testing.T) {
 		t.Errorf("hub started at 12:00 sent %d summaries for 10:30, want 0", n)
 	}
 }
+
+// TestDeletedHostAlertsEnd: when a host is deleted its alerts disappear (within the minute
+// the service takes to re-read hosts) and nothing is notified about it.
+func TestDeletedHostAlertsEnd(t *testing.T) {
+	f := newFixture(t, 0)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	if err := f.s.SetDefaultRoute(ctx, f.org, Route{Critical: []string{"hook"}}); err != nil {
+		t.Fatal(err)
+	}
+	h := f.host("gone-1")
+	f.snapshot(h, "cpu.used_pct", 1)
+	f.step(40 * time.Second) // host down fires
+	if act, _ := f.s.Active(ctx, f.org); len(act) != 1 {
+		t.Fatalf("got %+v, want host down", act)
+	}
+	if err := f.db.DeleteHost(ctx, f.org, h); err != nil {
+		t.Fatal(err)
+	}
+	f.step(time.Minute)
+	if act, _ := f.s.Active(ctx, f.org); len(act) != 0 {
+		t.Errorf("got %+v after deleting the host, want none", act)
+	}
+	if got, _ := rcv.events(); len(got) != 1 {
+		t.Errorf("got %v, want only the original firing", got)
+	}
+}
