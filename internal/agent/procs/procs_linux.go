@@ -44,6 +44,7 @@ func (w *Walker) walkOS(now time.Time, visit func(k key, p *proc, isNew bool), d
 			return total, fmt.Errorf("read %s: %w", w.proc, err)
 		}
 		if n <= 0 {
+			w.closeStale()
 			return total, nil
 		}
 		for b := w.dirbuf[:n]; len(b) >= 19; {
@@ -64,7 +65,7 @@ func (w *Walker) walkOS(now time.Time, visit func(k key, p *proc, isNew bool), d
 				continue
 			}
 			path = append(append(path[:base], name...), "/stat"...)
-			sb, err := w.readFile(string(path))
+			sb, err := w.readStat(uint32(pid), path)
 			if err != nil {
 				continue // exited since the directory was read
 			}
@@ -97,6 +98,99 @@ func (w *Walker) walkOS(now time.Time, visit func(k key, p *proc, isNew bool), d
 			visit(k, p, !known)
 		}
 	}
+}
+
+// procSuperMagic is procfs's f_type in statfs(2).
+const procSuperMagic = 0x9fa0
+
+// maxStatFDs bounds the /proc/PID/stat files kept open between walks (see readStat).
+const maxStatFDs = 2048
+
+// statFD is an open /proc/PID/stat and the walk that last read it.
+type statFD struct {
+	fd   int
+	seen uint64
+}
+
+// readStat reads /proc/PID/stat into the buffer. The file is kept open between walks and
+// re-read with pread at offset 0 (procfs regenerates it on every read), which turns three
+// system calls per process and walk (open, read, close) into one; on a VM, where a system
+// call costs microseconds, that is most of a walk's time. An open file refers to its process,
+// not its PID: once the process exits the read fails (ESRCH) and the PID, possibly reused, is
+// opened afresh.
+//
+// Files are kept open only on a real procfs: elsewhere (fixture trees in tests) a file is
+// not regenerated on read, and an open one would go on showing old contents.
+func (w *Walker) readStat(pid uint32, path []byte) ([]byte, error) {
+	if w.statFDs == nil {
+		w.statFDs = map[uint32]*statFD{}
+		var fs syscall.Statfs_t
+		w.keepFDs = syscall.Statfs(w.proc, &fs) == nil && fs.Type == procSuperMagic
+	}
+	if !w.keepFDs {
+		return w.readFile(string(path))
+	}
+	if f, ok := w.statFDs[pid]; ok {
+		b, err := w.pread(f.fd)
+		if err == nil {
+			f.seen = w.walks
+			return b, nil
+		}
+		syscall.Close(f.fd)
+		delete(w.statFDs, pid)
+	}
+	fd, err := syscall.Open(string(path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := w.pread(fd)
+	if err != nil || len(w.statFDs) >= maxStatFDs {
+		syscall.Close(fd)
+		return b, err
+	}
+	w.statFDs[pid] = &statFD{fd: fd, seen: w.walks}
+	return b, nil
+}
+
+// pread reads a whole small file from offset 0 into the buffer.
+func (w *Walker) pread(fd int) ([]byte, error) {
+	b := w.buf[:cap(w.buf)]
+	for {
+		n, err := syscall.Pread(fd, b, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n < len(b) {
+			w.buf = b
+			return b[:n], nil
+		}
+		if len(b) >= 1<<20 {
+			return nil, fmt.Errorf("/proc stat file larger than 1 MiB")
+		}
+		b = make([]byte, 2*len(b)) // a stat line is ~300 bytes: this almost never happens
+	}
+}
+
+// closeStale closes the stat files of processes this walk did not see.
+func (w *Walker) closeStale() {
+	for pid, f := range w.statFDs {
+		if f.seen != w.walks {
+			syscall.Close(f.fd)
+			delete(w.statFDs, pid)
+		}
+	}
+}
+
+// Close releases the files kept open between walks.
+func (w *Walker) Close() error {
+	for pid, f := range w.statFDs {
+		syscall.Close(f.fd)
+		delete(w.statFDs, pid)
+	}
+	return nil
 }
 
 // identify reads what is read once per process: its user and command line. Kernel threads
