@@ -106,10 +106,19 @@ const procSuperMagic = 0x9fa0
 // maxStatFDs bounds the /proc/PID/stat files kept open between walks (see readStat).
 const maxStatFDs = 2048
 
-// statFD is an open /proc/PID/stat and the walk that last read it.
+// statFD is an open /proc/PID/stat, the walk that last read it, and the process's open
+// /proc/PID/io (0 = not opened yet, -1 = not readable).
 type statFD struct {
 	fd   int
 	seen uint64
+	ioFD int
+}
+
+func (f *statFD) close() {
+	syscall.Close(f.fd)
+	if f.ioFD > 0 {
+		syscall.Close(f.ioFD)
+	}
 }
 
 // readStat reads /proc/PID/stat into the buffer. The file is kept open between walks and
@@ -136,7 +145,7 @@ func (w *Walker) readStat(pid uint32, path []byte) ([]byte, error) {
 			f.seen = w.walks
 			return b, nil
 		}
-		syscall.Close(f.fd)
+		f.close()
 		delete(w.statFDs, pid)
 	}
 	fd, err := syscall.Open(string(path), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -178,7 +187,7 @@ func (w *Walker) pread(fd int) ([]byte, error) {
 func (w *Walker) closeStale() {
 	for pid, f := range w.statFDs {
 		if f.seen != w.walks {
-			syscall.Close(f.fd)
+			f.close()
 			delete(w.statFDs, pid)
 		}
 	}
@@ -187,7 +196,7 @@ func (w *Walker) closeStale() {
 // Close releases the files kept open between walks.
 func (w *Walker) Close() error {
 	for pid, f := range w.statFDs {
-		syscall.Close(f.fd)
+		f.close()
 		delete(w.statFDs, pid)
 	}
 	return nil
@@ -213,7 +222,7 @@ func (w *Walker) identify(dir []byte, p *proc, now time.Time) {
 // not readable (another user's process) or there is no earlier reading from the walk before.
 func (w *Walker) readIO(k key, p *proc, dt float64) {
 	p.readBps, p.writeBps = -1, -1
-	b, err := w.readFile(filepath.Join(w.proc, strconv.FormatUint(uint64(k.pid), 10), "io"))
+	b, err := w.ioFile(k.pid)
 	if err != nil {
 		p.ioSeen = 0
 		return
@@ -228,6 +237,34 @@ func (w *Walker) readIO(k key, p *proc, dt float64) {
 		p.writeBps = int64(float64(wr-min(p.ioWrite, wr)) / dt)
 	}
 	p.ioRead, p.ioWrite, p.ioSeen = r, wr, w.walks
+}
+
+// ioFile reads /proc/PID/io. On a real procfs the file is kept open beside the process's stat
+// file (the full table reads it every second for every process), and a process whose file
+// cannot be opened (another user's, for an unprivileged agent) is not tried again.
+func (w *Walker) ioFile(pid uint32) ([]byte, error) {
+	path := filepath.Join(w.proc, strconv.FormatUint(uint64(pid), 10), "io")
+	f := w.statFDs[pid]
+	if !w.keepFDs || f == nil {
+		return w.readFile(path)
+	}
+	switch {
+	case f.ioFD < 0:
+		return nil, syscall.EACCES
+	case f.ioFD == 0:
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			f.ioFD = -1
+			return nil, err
+		}
+		f.ioFD = fd
+	}
+	b, err := w.pread(f.ioFD)
+	if err != nil {
+		syscall.Close(f.ioFD)
+		f.ioFD = -1
+	}
+	return b, err
 }
 
 // readFile reads a whole file into the reused buffer; the result is valid until the next call.
