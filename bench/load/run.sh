@@ -123,14 +123,12 @@ scenario() {
   start_hub "$n"
   "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" \
     --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --duration "${dur}s" \
-    --md "$OUT" --label "$label" >"$tmp/load-$n.out" 2>&1 &
+    --md "$OUT" --label "$label" > >(tee "$tmp/load-$n.out") 2>&1 &
+  # In the background: bash runs the INT/TERM trap only between foreground commands, but
+  # interrupts `wait` at once. (A bare `wait` would also wait for the hub.)
   load_pid=$!
-  # Both in the background: bash runs the INT/TERM trap only between foreground commands, but
-  # interrupts `wait` at once.
-  tail -n +1 -f --pid="$load_pid" "$tmp/load-$n.out" 2>/dev/null &
   wait "$load_pid" || rc=$?
   load_pid=
-  wait 2>/dev/null || true # tail, which ends with the generator
   stop_hub
   printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --settle %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`. Load average (1/5/15 min) before the scenario: %s (%s cores; other work on the machine takes CPU from hub and generator).\n' \
     "$n" "$INTERVAL" "$ramp" "$SETTLE" "$dur" "$PORT" "$loadavg" "$(nproc)" >>"$OUT"
