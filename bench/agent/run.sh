@@ -205,6 +205,7 @@ t0=$(now_ns)
 a_ticks0=$(cpu_ticks "$AGENT_PID"); a_ns0=$(sched_ns "$AGENT_PID")
 [ "$NE" = 1 ] && { n_ticks0=$(cpu_ticks "$NE_PID"); n_ns0=$(sched_ns "$NE_PID"); }
 fb0=$(hub_metric vigil_ingest_frame_bytes_total)
+xb0=$(hub_metric vigil_ingest_extra_frame_bytes_total)
 sn0=$(hub_metric vigil_ingest_snapshots_total)
 va0=$(hub_metric vigil_ingest_values_total)
 tx0=$(agent_tcp bytes_sent); rx0=$(agent_tcp bytes_received); sg0=$(agent_tcp segs_out)
@@ -215,6 +216,7 @@ t1=$(now_ns)
 a_ticks1=$(cpu_ticks "$AGENT_PID"); a_ns1=$(sched_ns "$AGENT_PID")
 [ "$NE" = 1 ] && { n_ticks1=$(cpu_ticks "$NE_PID"); n_ns1=$(sched_ns "$NE_PID"); }
 fb1=$(hub_metric vigil_ingest_frame_bytes_total)
+xb1=$(hub_metric vigil_ingest_extra_frame_bytes_total)
 sn1=$(hub_metric vigil_ingest_snapshots_total)
 va1=$(hub_metric vigil_ingest_values_total)
 tx1=$(agent_tcp bytes_sent); rx1=$(agent_tcp bytes_received); sg1=$(agent_tcp segs_out)
@@ -236,7 +238,10 @@ a_cpu=$(calc "($a_ticks1 - $a_ticks0) / $TCK / $el * 100")
 a_cpu_s=$(calc "($a_ns1 - $a_ns0) / 1e9 / $el * 100")
 snaps=$((sn1 - sn0))
 [ "$snaps" -gt 0 ] || die "no snapshots stored during the window"
-bps=$(calc "($fb1 - $fb0) / $snaps")
+# The snapshot budget is for snapshots; process, service and container reports (protocol
+# version 2, their own frames) are counted apart and shown per second.
+bps=$(calc "($fb1 - $fb0 - ($xb1 - $xb0)) / $snaps")
+xps=$(calc "($xb1 - $xb0) / $el")
 vps=$(calc "($va1 - $va0) / $snaps")
 tcp_bps=""; ack_bps=""; seg_ps=""
 if [ -n "$tx0" ] && [ -n "$tx1" ]; then
@@ -274,7 +279,8 @@ ratio() { if [ "$NE" = 1 ] && le 0.000001 "$2"; then echo "$(fmt "$(calc "$1 / $
   echo "| peak RSS (VmHWM) | $(fmt "$(mb "$a_hwm")") MB | ≤ 8 MB | $(ne_col "$(fmt "$(mb "${n_hwm:-0}")") MB") | $(ratio "$a_hwm" "${n_hwm:-0}") | $V_HWM |"
   echo "| CPU at 1 s (utime+stime, /proc/PID/stat) | $(fmt "$a_cpu" 3) % | ≤ 0.25 % (~80 processes) | $(ne_col "$(fmt "$(calc "($n_ticks1 - $n_ticks0) / $TCK / $el * 100")" 3) % (scraped at 1 s)") | $(ratio "$a_cpu" "$(calc "(${n_ticks1:-0} - ${n_ticks0:-0}) / $TCK / $el * 100")") | $V_CPU |"
   echo "| CPU at 1 s (cross-check: /proc/PID/task/*/schedstat) | $(fmt "$a_cpu_s" 3) % | ≤ 0.25 % | $(ne_col "$(fmt "$(calc "(${n_ns1:-0} - ${n_ns0:-0}) / 1e9 / $el * 100")" 3) %") | $(ratio "$a_cpu_s" "$(calc "(${n_ns1:-0} - ${n_ns0:-0}) / 1e9 / $el * 100")") | $V_CPU_S |"
-  echo "| wire bytes per snapshot (agent frames, \`vigil_ingest_frame_bytes_total\` / \`vigil_ingest_snapshots_total\`) | $(fmt "$bps" 1) B | ≤ 250 B | $(ne_col "$n_gz B gzipped per scrape ($n_raw B plain)") | $(ratio "$bps" "${n_gz:-0}") | $V_WIRE |"
+  echo "| wire bytes per snapshot (snapshot frames: \`vigil_ingest_frame_bytes_total\` − \`vigil_ingest_extra_frame_bytes_total\`, / \`vigil_ingest_snapshots_total\`) | $(fmt "$bps" 1) B | ≤ 250 B | $(ne_col "$n_gz B gzipped per scrape ($n_raw B plain)") | $(ratio "$bps" "${n_gz:-0}") | $V_WIRE |"
+  echo "| process, service and container frames (\`vigil_ingest_extra_frame_bytes_total\`; top processes every 10 s) | $(fmt "$xps" 1) B/s | — | — | — | info |"
   if [ -n "$tcp_bps" ]; then
     echo "| TCP payload sent per snapshot (frames + WebSocket headers, \`ss -ti\` bytes_sent) | $(fmt "$tcp_bps" 1) B in $(fmt "$seg_ps" 2) TCP segments (incl. pure ACKs) | — | — | — | info |"
     echo "| TCP payload received per snapshot (hub acks) | $(fmt "$ack_bps" 1) B | — | — | — | info |"

@@ -159,3 +159,78 @@ func TestChannelSecretsRedacted(t *testing.T) {
 		t.Errorf("deleting a routed channel: got %v, want refused", err)
 	}
 }
+
+// TestDailySummary: one summary a day at the configured local time, to the default route;
+// none on the day the hub starts after that time.
+func TestDailySummary(t *testing.T) {
+	f := newFixture(t, 0)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	if err := f.s.SetDefaultRoute(ctx, f.org, Route{Critical: []string{"hook"}, Warning: []string{"hook"}}); err != nil {
+		t.Fatal(err)
+	}
+	local := time.Date(2026, 12, 4, 10, 0, 0, 0, time.Local)
+	f.now = local
+	f.s.cfg.Summary = "10:30"
+	count := func() int { _, n := rcv.events(); return n }
+	for _, tc := range []struct {
+		step time.Duration
+		want int
+	}{
+		{0, 0},                // 10:00: not yet
+		{30 * time.Minute, 1}, // 10:30: sent
+		{5 * time.Minute, 1},  // 10:35: not again
+		{24 * time.Hour, 2},   // next day 10:35: sent
+		{time.Hour, 2},        // 11:35: not again
+	} {
+		f.step(tc.step)
+		if got := count(); got != tc.want {
+			t.Fatalf("at %s: got %d summaries, want %d", f.now.Format(time.DateTime), got, tc.want)
+		}
+	}
+	if !strings.Contains(rcv.bodies[0].Subject, "Daily summary: 0 firing") {
+		t.Errorf("got subject %q", rcv.bodies[0].Subject)
+	}
+
+	late := newFixture(t, 0) // a hub started after today's time waits for tomorrow
+	r2 := newReceiver(t)
+	late.webhook(r2.URL)
+	if err := late.s.SetDefaultRoute(ctx, late.org, Route{Critical: []string{"hook"}}); err != nil {
+		t.Fatal(err)
+	}
+	late.now = time.Date(2026, 12, 4, 12, 0, 0, 0, time.Local)
+	late.s.cfg.Summary = "10:30"
+	late.step(0)
+	if _, n := r2.events(); n != 0 {
+		t.Errorf("hub started at 12:00 sent %d summaries for 10:30, want 0", n)
+	}
+}
+
+// TestDeletedHostAlertsEnd: when a host is deleted its alerts disappear (within the minute
+// the service takes to re-read hosts) and nothing is notified about it.
+func TestDeletedHostAlertsEnd(t *testing.T) {
+	f := newFixture(t, 0)
+	rcv := newReceiver(t)
+	f.webhook(rcv.URL)
+	ctx := context.Background()
+	if err := f.s.SetDefaultRoute(ctx, f.org, Route{Critical: []string{"hook"}}); err != nil {
+		t.Fatal(err)
+	}
+	h := f.host("gone-1")
+	f.snapshot(h, "cpu.used_pct", 1)
+	f.step(40 * time.Second) // host down fires
+	if act, _ := f.s.Active(ctx, f.org); len(act) != 1 {
+		t.Fatalf("got %+v, want host down", act)
+	}
+	if err := f.db.DeleteHost(ctx, f.org, h); err != nil {
+		t.Fatal(err)
+	}
+	f.step(time.Minute)
+	if act, _ := f.s.Active(ctx, f.org); len(act) != 0 {
+		t.Errorf("got %+v after deleting the host, want none", act)
+	}
+	if got, _ := rcv.events(); len(got) != 1 {
+		t.Errorf("got %v, want only the original firing", got)
+	}
+}

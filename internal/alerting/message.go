@@ -171,8 +171,11 @@ func (s *Service) summary(ctx context.Context, now time.Time) {
 	local := now.Local()
 	day := local.Format(time.DateOnly)
 	past := local.Hour()*60+local.Minute() >= at.Hour()*60+at.Minute()
-	if s.summaryDay == "" && past {
-		s.summaryDay = day // started after today's time: the first summary is tomorrow's
+	if !s.summaryInit {
+		s.summaryInit = true
+		if past {
+			s.summaryDay = day // started after today's time: the first summary is tomorrow's
+		}
 	}
 	if s.summaryDay == day || !past {
 		return

@@ -201,8 +201,24 @@ func (s *Service) refreshHosts(ctx context.Context, o *org) {
 		s.log.Warn("reading hosts for alerting failed", "org", o.id, "err", err)
 		return
 	}
+	exists := make(map[int64]bool, len(hosts))
 	for _, h := range hosts {
+		exists[h.ID] = true
 		s.setHost(o, h)
+	}
+	// A deleted host's alerts end with it, without notifications.
+	o.mu.Lock()
+	var gone []int64
+	for id := range o.hosts {
+		if !exists[id] {
+			gone = append(gone, id)
+			delete(o.hosts, id)
+		}
+	}
+	o.mu.Unlock()
+	for _, id := range gone {
+		o.eng.RemoveHost(strconv.FormatInt(id, 10))
+		o.dirty.Store(true)
 	}
 }
 

@@ -38,6 +38,9 @@ type Config struct {
 	KnownMetric func(string) bool
 	// PublicURL is put in messages as the link to the alerts page.
 	PublicURL string
+	// HistoryRetention and DeliveryRetention bound the history and the delivery log
+	// (defaults 90 and 30 days); pruned hourly.
+	HistoryRetention, DeliveryRetention time.Duration
 	// MaxAttempts and RetryBase tune delivery retries (defaults 5 and 1 s, doubling).
 	MaxAttempts int
 	RetryBase   time.Duration
@@ -62,10 +65,12 @@ type Service struct {
 	later []event // host refreshes due at their at, moved to queue by Step
 	wake  chan struct{}
 
-	sendCtx    context.Context
-	cancelSend context.CancelFunc
-	sending    sync.WaitGroup
-	summaryDay string // date of the last daily summary sent
+	sendCtx     context.Context
+	cancelSend  context.CancelFunc
+	sending     sync.WaitGroup
+	summaryDay  string    // date of the last daily summary sent
+	summaryInit bool      // the first summary check has run
+	pruned      time.Time // last prune of history and delivery log
 }
 
 // event is work queued by the observer path for the service goroutine.
@@ -94,6 +99,12 @@ func New(cfg Config) *Service {
 	}
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = time.Second
+	}
+	if cfg.HistoryRetention <= 0 {
+		cfg.HistoryRetention = 90 * 24 * time.Hour
+	}
+	if cfg.DeliveryRetention <= 0 {
+		cfg.DeliveryRetention = 30 * 24 * time.Hour
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, log: cfg.Logger.With("component", "alerting"), orgs: map[int64]*org{},
@@ -188,6 +199,14 @@ func (s *Service) Step(ctx context.Context, now time.Time) {
 		}
 	}
 	s.summary(ctx, now)
+	if now.Sub(s.pruned) >= time.Hour {
+		s.pruned = now
+		if n, err := s.cfg.DB.PruneAlertLogs(ctx, now.Add(-s.cfg.HistoryRetention), now.Add(-s.cfg.DeliveryRetention)); err != nil {
+			s.log.Warn("pruning alert history failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("alert history and delivery log pruned", "rows", n)
+		}
+	}
 }
 
 // Drain processes what the observer path queued.

@@ -74,7 +74,7 @@ func (r *receiver) events() ([]string, int) {
 }
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	db  *meta.DB
 	s   *Service
 	org int64
@@ -85,7 +85,7 @@ func knownMetric(name string) bool {
 	return slices.ContainsFunc(collect.Catalog(), func(m collect.Metric) bool { return m.Name == name })
 }
 
-func newFixture(t *testing.T, groupWait time.Duration) *fixture {
+func newFixture(t testing.TB, groupWait time.Duration) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := meta.Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")

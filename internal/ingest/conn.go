@@ -135,6 +135,9 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 			c.fail(wire.CodeProtocol, err.Error())
 			return
 		}
+		if t := msg.Type(); t == wire.TypeProcs || t == wire.TypeProcEvents || t == wire.TypeServices {
+			m.extraBytes.Add(float64(len(frame)))
+		}
 		if err := c.handle(ctx, msg); err != nil {
 			return
 		}

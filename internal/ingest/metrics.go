@@ -11,6 +11,7 @@ type metrics struct {
 	snapshots      prometheus.Counter
 	values         prometheus.Counter
 	bytes          prometheus.Counter
+	extraBytes     prometheus.Counter
 	deferred       prometheus.Counter
 }
 
@@ -23,10 +24,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		snapshots:      prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_snapshots_total", Help: "Snapshots stored and acknowledged."}),
 		values:         prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_values_total", Help: "Values stored and acknowledged."}),
 		bytes:          prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_frame_bytes_total", Help: "Bytes of agent frames received."}),
+		extraBytes:     prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_extra_frame_bytes_total", Help: "Bytes of agent frames carrying processes, process events, services and containers (protocol version 2), included in vigil_ingest_frame_bytes_total."}),
 		deferred:       prometheus.NewCounter(prometheus.CounterOpts{Name: "vigil_ingest_handshakes_deferred_total", Help: "Agent handshakes answered 503 with Retry-After because the maximum were in progress."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.connected, m.refused, m.protocolErrors, m.storeErrors, m.snapshots, m.values, m.bytes, m.deferred)
+		reg.MustRegister(m.connected, m.refused, m.protocolErrors, m.storeErrors, m.snapshots, m.values, m.bytes, m.extraBytes, m.deferred)
 	}
 	return m
 }

@@ -172,3 +172,21 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// PruneAlertLogs deletes history entries older than historyBefore and delivery-log entries
+// older than deliveriesBefore, across organizations, and reports how many rows went.
+func (d *DB) PruneAlertLogs(ctx context.Context, historyBefore, deliveriesBefore time.Time) (int64, error) {
+	var total int64
+	for _, p := range []struct {
+		table string
+		t     time.Time
+	}{{"alert_history", historyBefore}, {"alert_deliveries", deliveriesBefore}} {
+		res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM `+p.table+` WHERE at < ?`), p.t.UnixMilli())
+		if err != nil {
+			return total, fmt.Errorf("prune %s: %w", p.table, err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}

@@ -171,6 +171,17 @@ func TestAlertingStore(t *testing.T) {
 			if ds, _ := d.ListDeliveries(ctx, other.ID, "", 0); len(ds) != 0 {
 				t.Errorf("other org sees %d deliveries", len(ds))
 			}
+			// Retention: only what is older than the cut goes.
+			pruned, err := d.PruneAlertLogs(ctx, now.Add(90*time.Second), now.Add(-time.Hour))
+			if err != nil || pruned != 3 {
+				t.Errorf("prune: got %d rows, %v; want the 3 history entries (both orgs) before the cut", pruned, err)
+			}
+			if got, _ := d.ListAlertEvents(ctx, org.ID, AlertEventFilter{}); len(got) != 1 || got[0].Reason != "acknowledged" {
+				t.Errorf("after prune: got %+v, want only the newest entry", got)
+			}
+			if ds, _ := d.ListDeliveries(ctx, org.ID, "", 0); len(ds) != 2 {
+				t.Errorf("after prune: got %d deliveries, want 2 (newer than their cut)", len(ds))
+			}
 			ids, err := d.OrgIDs(ctx)
 			if err != nil || len(ids) != 2 {
 				t.Errorf("got org ids %v %v, want 2", ids, err)

@@ -11,6 +11,7 @@ type Decoder struct {
 	// version is what the connection's hello said; version 2 message types are refused
 	// before a hello of version 2 or later (and so always on the agent's side).
 	version uint32
+	procs   map[ProcID]procStrings // processes of the previous procs frame (see ProcID)
 }
 
 // NewDecoder returns a Decoder for a fresh connection.
@@ -64,7 +65,7 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 		}
 		switch t {
 		case TypeProcs:
-			m = d.procs(r)
+			m = d.readProcs(r)
 		case TypeProcEvents:
 			m = readProcEvents(r)
 		default:

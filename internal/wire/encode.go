@@ -9,6 +9,7 @@ type Encoder struct {
 	c      *Compressor
 	scales []uint8
 	live   deltaContext
+	procs  map[ProcID]procStrings // processes of the previous procs frame (see ProcID)
 }
 
 // NewEncoder returns an Encoder for a fresh connection.

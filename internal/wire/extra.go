@@ -119,6 +119,17 @@ type Services struct {
 	Containers []Container
 }
 
+// ProcID is a process identity. Both ends of a connection remember the identities (and their
+// strings) of the previous process sample, so that a process already listed there is sent
+// without its name, user and command line: a steady-state sample of the top processes then
+// costs about a dozen bytes per process instead of a hundred or more.
+type ProcID struct {
+	PID     uint32
+	StartMs int64
+}
+
+type procStrings struct{ name, user, cmdline string }
+
 func (*Procs) Type() Type      { return TypeProcs }
 func (*ProcEvents) Type() Type { return TypeProcEvents }
 func (*Services) Type() Type   { return TypeServices }
@@ -162,6 +173,7 @@ func (e *Encoder) Procs(p *Procs) ([]byte, error) {
 	}
 	w.uvarint(uint64(p.Total))
 	w.uvarint(uint64(len(p.Procs)))
+	next := make(map[ProcID]procStrings, len(p.Procs))
 	for _, q := range p.Procs {
 		if err := checkStrings("procs", MaxStringBytes, q.Name, q.User); err != nil {
 			return nil, err
@@ -169,16 +181,27 @@ func (e *Encoder) Procs(p *Procs) ([]byte, error) {
 		if err := checkStrings("procs", MaxCmdlineBytes, q.Cmdline); err != nil {
 			return nil, err
 		}
+		id, strs := ProcID{q.PID, q.StartMs}, procStrings{q.Name, q.User, q.Cmdline}
+		if _, dup := next[id]; dup {
+			return nil, fmt.Errorf("procs: process %d started at %d listed twice", q.PID, q.StartMs)
+		}
+		next[id] = strs
 		w.uvarint(uint64(q.PID))
 		w.varint(q.StartMs)
-		w.str(q.Name)
-		w.str(q.User)
-		w.str(q.Cmdline)
+		if prev, ok := e.procs[id]; ok && prev == strs {
+			w.byte1(0) // same strings as in the previous sample
+		} else {
+			w.byte1(1)
+			w.str(q.Name)
+			w.str(q.User)
+			w.str(q.Cmdline)
+		}
 		w.uvarint(centi(q.CPU))
 		w.uvarint(q.RSS)
 		w.uvarint(unknownable(q.ReadBps))
 		w.uvarint(unknownable(q.WriteBps))
 	}
+	e.procs = next
 	return e.c.frame(TypeProcs, w.b), nil
 }
 
@@ -250,7 +273,7 @@ func (e *Encoder) Services(s *Services) ([]byte, error) {
 	return e.c.frame(TypeServices, w.b), nil
 }
 
-func (d *Decoder) procs(r *reader) *Procs {
+func (d *Decoder) readProcs(r *reader) *Procs {
 	p := &Procs{TimeMs: r.varint("procs time")}
 	switch f := r.byte1("procs flags"); {
 	case r.err != nil:
@@ -265,19 +288,37 @@ func (d *Decoder) procs(r *reader) *Procs {
 		return p
 	}
 	p.Procs = make([]Process, 0, min(n, len(r.b)/8+1))
+	next := make(map[ProcID]procStrings, min(n, len(r.b)/8+1))
 	for i := 0; i < n && r.err == nil; i++ {
-		q := Process{
-			PID:     uint32(r.bounded("pid", math.MaxUint32)),
-			StartMs: r.varint("process start"),
-			Name:    r.str("process name", MaxStringBytes),
-			User:    r.str("process user", MaxStringBytes),
-			Cmdline: r.str("process command line", MaxCmdlineBytes),
+		q := Process{PID: uint32(r.bounded("pid", math.MaxUint32)), StartMs: r.varint("process start")}
+		id := ProcID{q.PID, q.StartMs}
+		switch f := r.byte1("process flags"); {
+		case r.err != nil:
+		case f == 1:
+			q.Name = r.str("process name", MaxStringBytes)
+			q.User = r.str("process user", MaxStringBytes)
+			q.Cmdline = r.str("process command line", MaxCmdlineBytes)
+		case f == 0:
+			prev, ok := d.procs[id]
+			if !ok {
+				r.fail("process %d started at %d has no strings and was not in the previous sample", q.PID, q.StartMs)
+			}
+			q.Name, q.User, q.Cmdline = prev.name, prev.user, prev.cmdline
+		default:
+			r.fail("unknown process flags %#x", f)
 		}
+		if _, dup := next[id]; dup && r.err == nil {
+			r.fail("process %d started at %d listed twice", q.PID, q.StartMs)
+		}
+		next[id] = procStrings{q.Name, q.User, q.Cmdline}
 		q.CPU = float64(r.bounded("process cpu", 1<<40)) / 100
 		q.RSS = r.uvarint("process rss")
 		q.ReadBps = int64(r.bounded("process read rate", math.MaxInt64)) - 1
 		q.WriteBps = int64(r.bounded("process write rate", math.MaxInt64)) - 1
 		p.Procs = append(p.Procs, q)
+	}
+	if r.err == nil {
+		d.procs = next
 	}
 	return p
 }

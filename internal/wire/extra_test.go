@@ -23,6 +23,10 @@ func goldenV2(t testing.TB, c *Compressor) map[string][]byte {
 	if frames["v2_procs"], err = enc.Procs(testProcs()); err != nil {
 		t.Fatal(err)
 	}
+	// The same processes again: sent without their strings, which the decoder fills in.
+	if frames["v2_procs_2"], err = enc.Procs(testProcs2()); err != nil {
+		t.Fatal(err)
+	}
 	if frames["v2_proc_events"], err = enc.ProcEvents(testProcEvents()); err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +37,16 @@ func goldenV2(t testing.TB, c *Compressor) map[string][]byte {
 	return frames
 }
 
-var goldenV2Order = []string{"v2_hello", "v2_procs", "v2_proc_events", "v2_services", "v2_welcome"}
+var goldenV2Order = []string{"v2_hello", "v2_procs", "v2_procs_2", "v2_proc_events", "v2_services", "v2_welcome"}
+
+// testProcs2 is the sample after testProcs: systemd again, postgres gone, a new process.
+func testProcs2() *Procs {
+	p := testProcs()
+	p.TimeMs += 10000
+	p.Procs[0].CPU = 0.2
+	p.Procs[1] = Process{PID: 900, StartMs: 1763850005000, Name: "backup.sh", User: "root", Cmdline: "/bin/sh backup.sh", CPU: 12, RSS: 4 << 20, ReadBps: 100, WriteBps: 2000}
+	return p
+}
 
 func testProcs() *Procs {
 	return &Procs{TimeMs: 1763850000000, Total: 93, Procs: []Process{
@@ -65,7 +78,7 @@ func TestGoldenFramesV2(t *testing.T) {
 	c := newCompressor(t)
 	frames := goldenV2(t, c)
 	dec := NewDecoder(c)
-	want := map[string]Message{"v2_procs": testProcs(), "v2_proc_events": testProcEvents(), "v2_services": testServices()}
+	want := map[string]Message{"v2_procs": testProcs(), "v2_procs_2": testProcs2(), "v2_proc_events": testProcEvents(), "v2_services": testServices()}
 	for _, name := range goldenV2Order {
 		path := filepath.Join("testdata", name+".bin")
 		if *update {
@@ -139,7 +152,10 @@ func TestV2Malformed(t *testing.T) {
 	}{
 		{"procs flags", "procs flags", frame(TypeProcs, 2, 7, 0, 0)},
 		{"too many processes", "process count", frame(TypeProcs, 2, 0, 0, 0xff, 0xff, 0x7f)},
-		{"truncated process", "truncated process name", frame(TypeProcs, 2, 0, 1, 1, 5, 0, 9)},
+		{"truncated process", "truncated process name", frame(TypeProcs, 2, 0, 1, 1, 5, 0, 1, 9)},
+		{"process flags", "process flags", frame(TypeProcs, 2, 0, 1, 1, 5, 0, 2)},
+		{"no strings for an unknown process", "not in the previous sample", frame(TypeProcs, 2, 0, 1, 1, 5, 0, 0, 0, 0, 0, 0)},
+		{"process listed twice", "listed twice", frame(TypeProcs, 2, 0, 2, 2, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0)},
 		{"event kind", "process event kind", frame(TypeProcEvents, 1, 3)},
 		{"service state", "unknown state", frame(TypeServices, 0, 1, 0, 0, 4)},
 		{"trailing", "trailing", frame(TypeServices, 0, 0, 0, 0)},
@@ -154,6 +170,22 @@ func TestV2Malformed(t *testing.T) {
 				t.Errorf("got %v, want a malformed-frame error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestProcStringsOmitted checks that a process already in the previous sample costs no strings.
+func TestProcStringsOmitted(t *testing.T) {
+	enc := NewEncoder(newCompressor(t))
+	first, err := enc.Procs(testProcs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := enc.Procs(testProcs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) >= len(first)/2 {
+		t.Errorf("second identical sample: %d bytes, first %d; want the strings left out", len(again), len(first))
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/godbus/dbus/v5"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
@@ -16,7 +15,7 @@ import (
 type systemd struct {
 	address string
 	timeout time.Duration
-	conn    *dbus.Conn
+	conn    *busConn
 }
 
 // unitState is what systemctl status shows in its "Active:" line.
@@ -24,27 +23,27 @@ type unitState struct{ load, active, sub, result string }
 
 const (
 	systemdBus  = "org.freedesktop.systemd1"
-	systemdPath = dbus.ObjectPath("/org/freedesktop/systemd1")
+	systemdPath = "/org/freedesktop/systemd1"
 	managerIf   = "org.freedesktop.systemd1.Manager"
+	propsIf     = "org.freedesktop.DBus.Properties"
 	noSuchUnit  = "org.freedesktop.systemd1.NoSuchUnit"
 )
 
 // states returns the state of each unit systemd answered for; a unit it does not know is
 // reported with load state "not-found". An error means the bus or systemd did not answer.
 func (s *systemd) states(ctx context.Context, units []string) (map[string]unitState, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
+	deadline := time.Now().Add(s.timeout)
 	if s.conn == nil {
-		conn, err := dbus.Connect(s.address, dbus.WithContext(ctx))
+		conn, err := dialBus(ctx, s.address, deadline)
 		if err != nil {
 			return nil, fmt.Errorf("connect to D-Bus at %s: %w", s.address, err)
 		}
 		s.conn = conn
 	}
+	s.conn.c.SetDeadline(deadline)
 	out := make(map[string]unitState, len(units))
-	mgr := s.conn.Object(systemdBus, systemdPath)
 	for _, name := range units {
-		st, err := s.unit(ctx, mgr, name)
+		st, err := s.unit(name)
 		if err != nil {
 			s.conn.Close() // the next check reconnects
 			s.conn = nil
@@ -55,38 +54,44 @@ func (s *systemd) states(ctx context.Context, units []string) (map[string]unitSt
 	return out, nil
 }
 
-func (s *systemd) unit(ctx context.Context, mgr dbus.BusObject, name string) (unitState, error) {
-	var path dbus.ObjectPath
-	err := mgr.CallWithContext(ctx, managerIf+".GetUnit", 0, name).Store(&path)
-	var derr dbus.Error
-	if errors.As(err, &derr) && derr.Name == noSuchUnit {
+func (s *systemd) unit(name string) (unitState, error) {
+	body, sig, err := s.conn.call(systemdBus, systemdPath, managerIf, "GetUnit", name)
+	var berr *busError
+	if errors.As(err, &berr) && berr.name == noSuchUnit {
 		// Not loaded: LoadUnit loads its file if there is one (a stopped unit is unloaded
 		// after a while), and answers NoSuchUnit only when the unit does not exist at all.
-		err = mgr.CallWithContext(ctx, managerIf+".LoadUnit", 0, name).Store(&path)
-		if errors.As(err, &derr) && derr.Name == noSuchUnit {
+		body, sig, err = s.conn.call(systemdBus, systemdPath, managerIf, "LoadUnit", name)
+		if errors.As(err, &berr) && berr.name == noSuchUnit {
 			return unitState{load: "not-found"}, nil
 		}
 	}
 	if err != nil {
 		return unitState{}, fmt.Errorf("systemd unit %s: %w", name, err)
 	}
-	var props map[string]dbus.Variant
-	if err := s.conn.Object(systemdBus, path).CallWithContext(ctx, "org.freedesktop.DBus.Properties.GetAll", 0,
-		"org.freedesktop.systemd1.Unit").Store(&props); err != nil {
-		return unitState{}, fmt.Errorf("properties of systemd unit %s: %w", name, err)
+	path, err := objectPath(body, sig, s.conn.order)
+	if err != nil {
+		return unitState{}, fmt.Errorf("systemd unit %s: %w", name, err)
 	}
-	str := func(k string) string {
-		v, _ := props[k].Value().(string)
-		return v
-	}
-	st := unitState{load: str("LoadState"), active: str("ActiveState"), sub: str("SubState")}
-	if st.active == "failed" {
-		// Result (exit-code, signal, timeout, …) is on the Service interface of .service units.
-		var res dbus.Variant
-		if err := s.conn.Object(systemdBus, path).CallWithContext(ctx, "org.freedesktop.DBus.Properties.Get", 0,
-			"org.freedesktop.systemd1.Service", "Result").Store(&res); err == nil {
-			st.result, _ = res.Value().(string)
+	prop := func(iface, p string) (string, error) {
+		body, sig, err := s.conn.call(systemdBus, path, propsIf, "Get", iface, p)
+		if err != nil {
+			return "", fmt.Errorf("%s of systemd unit %s: %w", p, name, err)
 		}
+		return variantString(body, sig, s.conn.order)
+	}
+	var st unitState
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"LoadState", &st.load}, {"ActiveState", &st.active}, {"SubState", &st.sub}} {
+		if *f.dst, err = prop("org.freedesktop.systemd1.Unit", f.name); err != nil {
+			return unitState{}, err
+		}
+	}
+	if st.active == "failed" {
+		// Result (exit-code, signal, timeout, …) is on the Service interface of .service
+		// units; other unit types have none, which is not an error.
+		st.result, _ = prop("org.freedesktop.systemd1.Service", "Result")
 	}
 	return st, nil
 }

@@ -60,7 +60,9 @@ type fakeUnit struct {
 	active, sub, load, result string
 }
 
-// standInSystemd owns org.freedesktop.systemd1 on the bus and answers the calls the agent
+// standInSystemd is written with github.com/godbus/dbus/v5, an implementation independent of
+// the agent's own small client (dbus.go), so the test checks one against the other over a real
+// bus. It owns org.freedesktop.systemd1 on the bus and answers the calls the agent
 // makes, with the same object paths, interfaces and error names as systemd.
 type standInSystemd struct {
 	conn  *dbus.Conn
@@ -109,6 +111,13 @@ func (p unitProps) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
 	if iface == "org.freedesktop.systemd1.Service" && prop == "Result" {
 		return dbus.MakeVariant(p.u.result), nil
 	}
+	if iface == "org.freedesktop.systemd1.Unit" {
+		if all, _ := p.GetAll(iface); all != nil {
+			if v, ok := all[prop]; ok {
+				return v, nil
+			}
+		}
+	}
 	return dbus.Variant{}, dbus.NewError("org.freedesktop.DBus.Error.UnknownProperty", []any{prop})
 }
 
@@ -120,7 +129,7 @@ func startSystemd(t *testing.T, address string, units map[string]*fakeUnit) {
 	}
 	t.Cleanup(func() { conn.Close() })
 	s := &standInSystemd{conn: conn, units: units}
-	if err := conn.Export(s, systemdPath, managerIf); err != nil {
+	if err := conn.Export(s, dbus.ObjectPath(systemdPath), managerIf); err != nil {
 		t.Fatal(err)
 	}
 	for name, u := range units {
