@@ -38,8 +38,8 @@ func TestBrowserAlerts(t *testing.T) {
 			chromedp.Click(css("alerts-rules")), chromedp.WaitVisible(css("rules-table"))); err != nil {
 			t.Fatal(err)
 		}
-		if n := js[int](t, ctx, `document.querySelectorAll('[data-testid="rule-row"]').length`); n != 8 {
-			t.Errorf("got %d rules, want the 8 defaults", n)
+		if n := js[int](t, ctx, `document.querySelectorAll('[data-testid="rule-row"]').length`); n != 10 {
+			t.Errorf("got %d rules, want the 10 defaults", n)
 		}
 		// Warning above critical for ">" is refused, and the message sits under "Warning at".
 		if !js[bool](t, ctx, setSelect("rule-aggregation", "last")) {

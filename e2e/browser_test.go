@@ -17,6 +17,12 @@ import (
 // stop running.
 func browser(t *testing.T, width, height int) context.Context {
 	t.Helper()
+	return browserFor(t, width, height, 90*time.Second)
+}
+
+// browserFor is browser with a longer life, for benchmarks.
+func browserFor(t *testing.T, width, height int, timeout time.Duration) context.Context {
+	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -34,7 +40,7 @@ func browser(t *testing.T, width, height int) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }

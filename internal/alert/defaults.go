@@ -30,6 +30,13 @@ func DefaultRules() []Rule {
 		iowait,
 		{ID: "default-host-down", Name: "Host down", Kind: KindHostDown, Enabled: true,
 			MissedIntervals: 3, Severity: SevCritical, Repeat: Duration(4 * time.Hour)},
+		// Beyond issue 5's list: without these, uptime checks and watched services would be
+		// recorded but never alert until someone wrote a rule. The checker already retries
+		// before it calls a check down; a service gets a minute to come back from a restart.
+		{ID: "default-check-down", Name: "Uptime check down", Kind: KindCheck, Enabled: true,
+			Severity: SevCritical, Repeat: Duration(4 * time.Hour)},
+		{ID: "default-service-down", Name: "Service down", Kind: KindServiceDown, Enabled: true,
+			Severity: SevCritical, For: Duration(time.Minute), Repeat: Duration(4 * time.Hour)},
 	}
 	return rules
 }

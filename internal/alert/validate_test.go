@@ -109,9 +109,15 @@ func TestDefaultRules(t *testing.T) {
 		if err := r.Validate(known(t)); err != nil {
 			t.Errorf("default rule %s: got %v, want valid", r.ID, err)
 		}
-		if r.Kind == KindHostDown {
+		switch r.Kind {
+		case KindHostDown:
 			if r.MissedIntervals != 3 {
 				t.Errorf("host down: got %d missed intervals, want 3", r.MissedIntervals)
+			}
+			continue
+		case KindCheck, KindServiceDown:
+			if r.Severity != SevCritical || !r.Enabled {
+				t.Errorf("%s: got severity %q enabled %v, want an enabled critical rule", r.ID, r.Severity, r.Enabled)
 			}
 			continue
 		}

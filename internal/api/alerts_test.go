@@ -13,8 +13,8 @@ func TestAlertingAPI(t *testing.T) {
 	e := newEnv(t)
 	c := e.owner(t)
 	code, body := c.do(t, "GET", "/api/v1/alerting/rules", "")
-	if rules, _ := body["rules"].([]any); code != 200 || len(rules) != 8 {
-		t.Fatalf("got %d %v, want the 8 default rules", code, body)
+	if rules, _ := body["rules"].([]any); code != 200 || len(rules) != 10 {
+		t.Fatalf("got %d %v, want the 10 default rules", code, body)
 	}
 	for _, tc := range []struct {
 		name, body, field string

@@ -167,8 +167,17 @@ func (a *API) invitation(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "look up invitation", err)
 		return
 	}
-	_, _, err = a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
-	writeJSON(w, http.StatusOK, map[string]any{"invitation": inv, "account_exists": err == nil})
+	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
+	writeJSON(w, http.StatusOK, map[string]any{"invitation": inv, "account_exists": err == nil,
+		"signed_in": err == nil && hash == "" && a.signedInAs(r, u.ID)})
+}
+
+// signedInAs reports whether the request carries a browser session (with its CSRF header on
+// writes) of the given user. For an account without a password (made by single sign-on) that
+// session is what proves the invitee; accounts with a password must still give it.
+func (a *API) signedInAs(r *http.Request, userID int64) bool {
+	p, err := a.auth.Authenticate(r)
+	return err == nil && p.Session != "" && p.UserID == userID
 }
 
 // acceptInvitation joins the organization: an existing account proves itself with its password,
@@ -199,6 +208,8 @@ func (a *API) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	u, hash, err := a.cfg.Meta.UserByEmail(r.Context(), inv.Email)
 	switch {
+	case err == nil && hash == "" && a.signedInAs(r, u.ID):
+		// A password-less account signed in as the invitee in this browser (by its provider).
 	case err == nil:
 		if ok, _ := auth.VerifyPassword(hash, body.Password); !ok {
 			a.limiter.Fail(keys...)

@@ -199,3 +199,70 @@ func FuzzOIDCFlowCookie(f *testing.F) {
 }
 
 var testNow = time.Unix(1_700_000_000, 0)
+
+// TestInvitationForSignedInAccount: an account without a password (made by single sign-on)
+// accepts an invitation to another organization from a browser signed in as that account;
+// anyone else still needs the account's password.
+func TestInvitationForSignedInAccount(t *testing.T) {
+	e := newEnv(t)
+	e.owner(t)
+	ctx := t.Context()
+	sso, err := e.db.CreateUser(ctx, "sso@example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := e.db.FirstOrgID(ctx)
+	if err := e.db.AddMember(ctx, first, sso.ID, meta.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword(pw)
+	boss, other, _ := e.db.CreateOwner(ctx, "boss@other.org", hash, "Other")
+	_, inv, _ := e.db.CreateInvitation(ctx, other.ID, boss.ID, "sso@example.com", meta.RoleEditor, time.Hour)
+
+	signedIn := func(userID, orgID int64) *client {
+		c := e.browser(t)
+		secret, s, err := e.db.CreateSession(ctx, userID, orgID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(e.srv.URL)
+		c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: auth.SessionCookie, Value: secret}, {Name: auth.CSRFCookie, Value: s.CSRF}})
+		return c
+	}
+	accept := `{"token":"` + inv + `","password":""}`
+	anon := e.browser(t)
+	if code, body := anon.do(t, "GET", "/api/v1/invitation?token="+inv, ""); code != 200 || body["signed_in"] != false || body["account_exists"] != true {
+		t.Errorf("anonymous view: got %d %v", code, body)
+	}
+	if code, _ := anon.do(t, "POST", "/api/v1/invitation/accept", accept); code != 401 {
+		t.Errorf("anonymous accept without password: got %d, want 401", code)
+	}
+	ownerUser, _, _ := e.db.UserByEmail(ctx, "owner@example.com")
+	stranger := signedIn(ownerUser.ID, first)
+	if code, _ := stranger.do(t, "POST", "/api/v1/invitation/accept", accept); code != 401 {
+		t.Errorf("someone else's session: got %d, want 401", code)
+	}
+	mine := signedIn(sso.ID, first)
+	noCSRF := *mine
+	noCSRF.csrf = false
+	if code, _ := noCSRF.do(t, "POST", "/api/v1/invitation/accept", accept); code != 401 {
+		t.Errorf("the invitee's session without the CSRF header: got %d, want 401", code)
+	}
+	if code, body := mine.do(t, "GET", "/api/v1/invitation?token="+inv, ""); code != 200 || body["signed_in"] != true {
+		t.Errorf("invitee's view: got %d %v, want signed_in", code, body)
+	}
+	// An account with a password must still give it, signed in or not.
+	_, inv2, _ := e.db.CreateInvitation(ctx, other.ID, boss.ID, "owner@example.com", meta.RoleViewer, time.Hour)
+	if code, body := stranger.do(t, "GET", "/api/v1/invitation?token="+inv2, ""); code != 200 || body["signed_in"] != false {
+		t.Errorf("password account's view: got %d %v, want signed_in false", code, body)
+	}
+	if code, _ := stranger.do(t, "POST", "/api/v1/invitation/accept", `{"token":"`+inv2+`","password":"wrong wrong wrong"}`); code != 401 {
+		t.Errorf("password account signed in, wrong password: got %d, want 401", code)
+	}
+	if code, body := mine.do(t, "POST", "/api/v1/invitation/accept", accept); code != 200 {
+		t.Fatalf("invitee's accept: got %d %v, want 200", code, body)
+	}
+	if _, _, role, err := e.db.Member(ctx, sso.ID, other.ID); err != nil || role != meta.RoleEditor {
+		t.Errorf("membership: got %q %v, want editor", role, err)
+	}
+}

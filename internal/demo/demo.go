@@ -99,7 +99,8 @@ func Run(ctx context.Context, cfg Config, hosts []Host) {
 }
 
 // runHost connects after delay, backfills the history, calls backfilled (exactly once, also on
-// failure) and then reports live until ctx ends.
+// failure) and then reports live until ctx ends. Like a real agent it reconnects with backoff
+// when the hub drops or refuses it (a busy hub on a small machine does both at startup).
 func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, delay time.Duration, backfilled func()) error {
 	var once sync.Once
 	defer once.Do(backfilled)
@@ -108,14 +109,50 @@ func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, del
 		return nil
 	case <-time.After(delay):
 	}
+	s := &session{cfg: cfg, comp: comp, h: h, m: newMachine(h), seq: 1, backfilled: func() { once.Do(backfilled) }}
+	backoff := time.Second
+	for {
+		started := time.Now()
+		err := s.run(ctx)
+		if ctx.Err() != nil || err == nil {
+			return nil
+		}
+		cfg.Logger.Debug("simulated host reconnecting", "component", "demo", "host", h.Name, "err", err)
+		if time.Since(started) > time.Minute {
+			backoff = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff/2 + rand.N(backoff/2)):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// session is one simulated host's connection state that survives reconnects.
+type session struct {
+	cfg        Config
+	comp       *wire.Compressor
+	h          Host
+	m          *machine
+	seq        uint64
+	filled     bool // history sent and acknowledged
+	backfilled func()
+}
+
+// run is one connection: hello, the history (first time only), then live snapshots. It returns
+// nil when the host is meant to stop (the simulated outage) and an error when the connection
+// failed.
+func (s *session) run(ctx context.Context) error {
+	cfg, h, m := s.cfg, s.h, s.m
 	url := strings.Replace(strings.Replace(strings.TrimRight(cfg.HubURL, "/"), "https://", "wss://", 1), "http://", "ws://", 1) + "/api/agent"
 	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + h.Token}}})
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer ws.CloseNow()
-	m := newMachine(h)
-	enc := wire.NewEncoder(comp)
+	enc := wire.NewEncoder(s.comp)
 	facts := fmt.Sprintf(`{"hostname":%q,"os":"Debian GNU/Linux 12 (bookworm)","kernel":"6.1.0-27-amd64","arch":"amd64","cpu_model":"Intel(R) Xeon(R) Gold 6338 (simulated)","cores":%d,"memory_bytes":%d,"virtualization":"kvm"}`, h.Name, m.cores, uint64(m.memTotal))
 	hello, err := enc.Hello(&wire.Hello{Version: wire.Version, AgentVersion: "demo", Facts: []byte(facts), IntervalMs: uint32(cfg.Interval.Milliseconds()), Series: m.series})
 	if err != nil {
@@ -129,14 +166,14 @@ func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, del
 	var acked atomic.Uint64
 	ackCh := make(chan struct{}, 1)
 	go func() {
-		dec := wire.NewDecoder(comp)
+		dec := wire.NewDecoder(s.comp)
 		for {
 			_, frame, err := ws.Read(ctx)
 			if err != nil {
 				return
 			}
-			if m, err := dec.Decode(frame); err == nil {
-				if a, ok := m.(*wire.Ack); ok {
+			if msg, err := dec.Decode(frame); err == nil {
+				if a, ok := msg.(*wire.Ack); ok {
 					for _, r := range a.Ranges {
 						if r.To > acked.Load() {
 							acked.Store(r.To)
@@ -151,16 +188,46 @@ func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, del
 		}
 	}()
 
+	if !s.filled {
+		if err := s.backfill(ctx, ws, enc, &acked, ackCh); err != nil {
+			return err
+		}
+		s.filled = true
+		s.backfilled()
+		if h.Down {
+			ws.Close(websocket.StatusNormalClosure, "simulated outage")
+			return nil
+		}
+	}
+	tick := time.NewTicker(cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			ws.Close(websocket.StatusNormalClosure, "demo stopping")
+			return nil
+		case t := <-tick.C:
+			if err := send(ctx, ws, enc, false, []wire.Snapshot{m.snapshot(s.seq, t)}); err != nil {
+				return err
+			}
+			s.seq++
+		}
+	}
+}
+
+// backfill sends the history in batches and waits (bounded) until the hub has acknowledged it,
+// so rollups built next include it.
+func (s *session) backfill(ctx context.Context, ws *websocket.Conn, enc *wire.Encoder, acked *atomic.Uint64, ackCh <-chan struct{}) error {
+	cfg := s.cfg
 	now := time.Now()
 	end := now
-	if h.Down {
+	if s.h.Down {
 		end = now.Add(-min(37*time.Minute, max(0, cfg.History)/3))
 	}
-	seq := uint64(1)
 	var batch []wire.Snapshot
 	for t := now.Add(-max(0, cfg.History)).Truncate(cfg.Step); cfg.History > 0 && t.Before(end); t = t.Add(cfg.Step) {
-		batch = append(batch, m.snapshot(seq, t))
-		seq++
+		batch = append(batch, s.m.snapshot(s.seq, t))
+		s.seq++
 		if len(batch) == 500 {
 			if err := send(ctx, ws, enc, true, batch); err != nil {
 				return err
@@ -171,41 +238,18 @@ func runHost(ctx context.Context, cfg Config, comp *wire.Compressor, h Host, del
 	if err := send(ctx, ws, enc, true, batch); err != nil {
 		return err
 	}
-	// Wait (bounded) until the hub has stored the history, so rollups built next include it.
 	wait := time.NewTimer(2 * time.Minute)
-	for seq > 1 && acked.Load() < seq-1 {
+	defer wait.Stop()
+	for acked.Load() < s.seq-1 {
 		select {
 		case <-ctx.Done():
-			wait.Stop()
-			return nil
+			return ctx.Err()
 		case <-wait.C:
-			seq = 0 // give up waiting; live reporting goes on
+			return fmt.Errorf("backfill up to %d not acknowledged within 2 minutes (acked %d)", s.seq-1, acked.Load())
 		case <-ackCh:
 		}
-		if seq == 0 {
-			return fmt.Errorf("backfill not acknowledged within 2 minutes")
-		}
 	}
-	wait.Stop()
-	once.Do(backfilled)
-	if h.Down {
-		ws.Close(websocket.StatusNormalClosure, "simulated outage")
-		return nil
-	}
-	tick := time.NewTicker(cfg.Interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			ws.Close(websocket.StatusNormalClosure, "demo stopping")
-			return nil
-		case t := <-tick.C:
-			if err := send(ctx, ws, enc, false, []wire.Snapshot{m.snapshot(seq, t)}); err != nil {
-				return err
-			}
-			seq++
-		}
-	}
+	return nil
 }
 
 func send(ctx context.Context, ws *websocket.Conn, enc *wire.Encoder, backlog bool, snaps []wire.Snapshot) error {

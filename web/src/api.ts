@@ -184,6 +184,8 @@ export interface Invitation {
 export interface InvitationInfo {
   invitation: Invitation;
   account_exists: boolean;
+  /** This browser is signed in as the invited account: joining needs no password. */
+  signed_in?: boolean;
 }
 
 export interface TOTPSetup {

@@ -66,6 +66,8 @@ type Walker struct {
 	prevTime  time.Time
 	users     map[uint32]string
 	usersRead time.Time
+	statFDs   map[uint32]*statFD // open /proc/PID/stat files (Linux; see readStat)
+	keepFDs   bool               // the root's /proc is a real procfs
 }
 
 // New returns a Walker reading under cfg.Root.

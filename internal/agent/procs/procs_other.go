@@ -13,3 +13,8 @@ func (w *Walker) walkOS(time.Time, func(k key, p *proc, isNew bool), float64) (i
 }
 
 func (w *Walker) readIO(key, *proc, float64) {}
+
+type statFD struct{}
+
+// Close releases nothing outside Linux.
+func (w *Walker) Close() error { return nil }

@@ -12,8 +12,11 @@ const SEVERITY: Record<HostState, number> = { offline: 3, critical: 2, warning: 
 export const WARN_PCT = 75;
 export const CRIT_PCT = 90;
 
+/** Offline first; then a firing alert's severity (when the hub runs alerting) or, without one,
+ * the fullest of CPU, memory and disk against the meters' thresholds. */
 export function hostState(x: HostSummary): HostState {
   if (!x.online) return "offline";
+  if (x.alerts && x.alerts.firing > 0) return x.alerts.severity === "critical" ? "critical" : "warning";
   const l = x.latest ?? {};
   const worst = Math.max(l.cpu_pct ?? 0, l.mem_pct ?? 0, l.disk_pct ?? 0);
   return worst >= CRIT_PCT ? "critical" : worst >= WARN_PCT ? "warning" : "ok";

@@ -61,8 +61,13 @@ export function FleetPage(ctx: PageContext): View {
     (Object.keys(SORT_LABEL) as SortKey[]).map((k) => h("option", { value: k }, SORT_LABEL[k])));
   const viewBtns = (["table", "cards"] as ViewMode[]).map((m) =>
     h("button", { type: "button", class: "seg-btn", "data-testid": `view-${m}`, "aria-pressed": String(m === mode), onclick: () => setMode(m) }, m === "table" ? "Table" : "Cards"));
-  const stateBtns = (["all", ...STATES] as (HostState | "all")[]).map((s) =>
-    h("button", { type: "button", class: `state-btn state-${s}`, "data-testid": `state-filter-${s}`, "data-state": s, "aria-pressed": String(q.state === s), onclick: () => setState(s) }));
+  const countEls = new Map<string, HTMLElement>();
+  const stateBtns = (["all", ...STATES] as (HostState | "all")[]).map((s) => {
+    const n = h("strong", { "data-testid": `count-${s}` });
+    countEls.set(s, n);
+    return h("button", { type: "button", class: `state-btn state-${s}`, "data-testid": `state-filter-${s}`, "data-state": s, "aria-pressed": String(q.state === s), onclick: () => setState(s) },
+      h("span", { class: "dot", "aria-hidden": "true" }), s === "all" ? "All" : STATE_LABEL[s], " ", n);
+  });
   const countsEl = h("div", { class: "state-filters", role: "group", "aria-label": "Filter by state", "data-testid": "host-counts" }, stateBtns);
   const liveRegion = h("p", { class: "sr-only", "aria-live": "polite" });
 
@@ -233,7 +238,8 @@ export function FleetPage(ctx: PageContext): View {
     for (const b of stateBtns) {
       const s = b.dataset.state as HostState | "all";
       b.setAttribute("aria-pressed", String(q.state === s));
-      replace(b, h("span", { class: "dot", "aria-hidden": "true" }), s === "all" ? "All" : STATE_LABEL[s], " ", h("strong", { "data-testid": `count-${s}` }, integer(c[s])));
+      const n = countEls.get(s)!;
+      if (n.textContent !== integer(c[s])) n.textContent = integer(c[s]);
     }
     const tags = tagCounts(all);
     fillSelect(tagSelect, [["", "All tags"], ...tags.map(([t, n]) => [t, `${t} (${n})`] as [string, string])], q.tag);
@@ -257,13 +263,19 @@ export function FleetPage(ctx: PageContext): View {
     for (const r of rows) for (const x of r.hosts) keys.add(r.kind === "host" ? r.key : `${r.group}\u0000${x.id}`);
     for (const k of rowViews.keys()) if (!keys.has(k)) rowViews.delete(k);
     (mode === "cards" ? cardList : tableList).setRows(rows);
-    replace(wrap, mode === "cards" ? cards : table);
+    // Re-attaching the table would restyle every row: only swap when the view changes.
+    const target = mode === "cards" ? cards : table;
+    if (wrap.firstChild !== target) replace(wrap, target);
     wrap.classList.toggle("as-cards", mode === "cards");
-    replace(noMatch, list.length === 0
-      ? StateMessage({ kind: "empty", text: "No server matches these filters.", action: h("button", { type: "button", class: "btn", "data-testid": "clear-filters", onclick: clearFilters }, "Clear filters") }).el
-      : null);
+    if ((list.length === 0) !== (noMatch.firstChild !== null)) {
+      replace(noMatch, list.length === 0
+        ? StateMessage({ kind: "empty", text: "No server matches these filters.", action: h("button", { type: "button", class: "btn", "data-testid": "clear-filters", onclick: clearFilters }, "Clear filters") }).el
+        : null);
+    }
     if (body.firstChild !== wrap) replace(body, wrap, noMatch);
-    liveRegion.textContent = `${list.length} of ${all.length} servers shown`;
+    // Announced to screen readers: only when the number shown changes, not on every live tick.
+    const shownText = `${list.length} of ${all.length} servers shown`;
+    if (liveRegion.textContent !== shownText) liveRegion.textContent = shownText;
     el.dataset.shown = String(list.length);
   }
 

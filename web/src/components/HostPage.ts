@@ -190,6 +190,11 @@ export function HostPage(ctx: PageContext, id: number): View {
     prev = p ? { buf: SeriesBuffer.from(p), offset: off, tolerance: Math.max(r.step, typicalSpacing(r.times)) * 1.5 } : null;
     if (buf.times.length) lastValueAt = Math.max(lastValueAt, buf.times[buf.times.length - 1]);
     redraw();
+    // The first full draw of the page, for the UI benchmark (docs/benchmarks.md).
+    if (!el.dataset.rendered) {
+      el.dataset.rendered = "true";
+      requestAnimationFrame(() => performance.mark("vigil:host-rendered"));
+    }
   }
 
   function setWatch(on: boolean): void {

@@ -23,15 +23,46 @@ export function InvitePage(p: { token: string; onJoined: () => void }): View {
     replace(body, StateMessage({ kind: "empty", text, detail, action: h("a", { href: "/login", class: "btn" }, "Go to sign in") }).el);
   }
 
+  /** Already signed in as the invitee (e.g. by single sign-on): one click joins. */
+  function renderSignedIn(info: InvitationInfo): void {
+    const error = h("p", { class: "form-error", role: "alert", "data-testid": "invitation-error" });
+    const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", "data-testid": "invitation-accept" }, `Join ${info.invitation.org}`);
+    const form = h("form", { class: "form", novalidate: true },
+      h("p", { class: "muted small" }, `You are signed in as ${info.invitation.email}.`), error, submit);
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      submit.disabled = true;
+      error.textContent = "";
+      try {
+        await api.acceptInvitation(p.token, "");
+        p.onJoined();
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) gone("This invitation was used or has expired.", "Ask whoever invited you for a new link.");
+        else error.textContent = e instanceof Error ? e.message : String(e);
+        submit.disabled = false;
+      }
+    });
+    replace(body, form);
+  }
+
   function render(info: InvitationInfo): void {
     const inv = info.invitation;
     title.textContent = `Join ${inv.org}`;
     replace(subtitle, "You are invited as ", h("strong", null, inv.role), " for ", h("strong", { "data-testid": "invitation-email" }, inv.email), ".");
+    if (info.signed_in) {
+      renderSignedIn(info);
+      return;
+    }
     const password = FormField(info.account_exists ? "Password of your account" : "Choose a password", {
       type: "password", name: "password", required: true, autocomplete: info.account_exists ? "current-password" : "new-password",
       minlength: info.account_exists ? null : MIN_PASSWORD, "data-testid": "invitation-password" });
     const repeat = info.account_exists ? null : FormField("Repeat the password", {
       type: "password", name: "password2", required: true, autocomplete: "new-password", "data-testid": "invitation-password-repeat" });
+    // Accounts made by single sign-on have no password: signing in first lets them join.
+    const ssoHint = h("p", { class: "muted small", hidden: true }, "Your account uses single sign-on? ",
+      h("a", { href: "/login?next=" + encodeURIComponent(location.pathname + location.search), "data-testid": "invitation-signin" }, "Sign in first"),
+      ", then come back to this link.");
+    if (info.account_exists) api.authMethods().then((m) => { ssoHint.hidden = !m.oidc; }, () => {});
     // One field takes either factor: six digits are a TOTP code, anything else a recovery code.
     const code = FormField("Authentication code (or a recovery code)", { type: "text", name: "totp", autocomplete: "one-time-code",
       autocapitalize: "none", spellcheck: "false", "data-testid": "invitation-totp" });
@@ -46,7 +77,9 @@ export function InvitePage(p: { token: string; onJoined: () => void }): View {
         ? `${inv.email} already has a Vigil account: confirm it is yours with its password.`
         : `At least ${MIN_PASSWORD} characters. A few random words are easy to type and hard to guess.`),
       password.el, repeat?.el, code.el, error, submit,
-      h("p", { class: "muted small" }, `The invitation is valid until ${dateTimeOf(inv.expires_at)}.`));
+      h("p", { class: "muted small" }, `The invitation is valid until ${dateTimeOf(inv.expires_at)}.`),
+      // Accounts made by single sign-on have no password: signing in first lets them join.
+      ssoHint);
 
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();

@@ -139,7 +139,8 @@ export function LoginPage(p: { next: string; ssoError?: string }): View {
   api.authMethods().then((m) => {
     forgot.hidden = !m.password_reset;
     if (m.oidc) {
-      replace(sso, h("a", { href: m.oidc.start_url, class: "btn btn-block", "data-testid": "login-oidc" }, `Sign in with ${m.oidc.name}`),
+      const next = p.next.startsWith("/") && !p.next.startsWith("//") && p.next !== "/" ? "?next=" + encodeURIComponent(p.next) : "";
+      replace(sso, h("a", { href: m.oidc.start_url + next, class: "btn btn-block", "data-testid": "login-oidc" }, `Sign in with ${m.oidc.name}`),
         h("p", { class: "muted small login-or" }, "or with your email and password"));
       sso.hidden = false;
     }
