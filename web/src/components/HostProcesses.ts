@@ -89,7 +89,7 @@ export function HostProcesses(hostId: number): View {
   function render(): void {
     for (const { c, th } of heads) th.setAttribute("aria-sort", c.key === sortKey ? (asc ? "ascending" : "descending") : "none");
     if (!table || table.time === 0) {
-      summary.textContent = "No processes reported yet (agent 0.2 or later with --procs).";
+      summary.textContent = "No processes reported yet (agents report them unless started with --procs=false).";
       replace(tbody);
       return;
     }
