@@ -8,6 +8,7 @@
 #   WARMUP=5      seconds between the agent's first stored snapshot and the window
 #   OUT=bench/results/agent.md
 #   GCTRACE=1     run the agent with GODEBUG=gctrace=1 and keep its log (for investigating RSS)
+#   AGENT_GOGC=N  run the agent with GOGC=N (RSS against CPU trade-off experiments)
 #   KEEP=1        keep the temporary directory (binaries, logs, data) after the run
 #   REV=HEAD      build from this commit (git archive) instead of the working tree, e.g. while
 #                 others are mid-edit; the results name the commit either way
@@ -24,6 +25,7 @@ OUT=${OUT:-bench/results/agent.md}
 CMDLINE="DURATION=$DURATION bash bench/agent/run.sh"
 [ "$WARMUP" != 5 ] && CMDLINE="WARMUP=$WARMUP $CMDLINE"
 [ "${GCTRACE:-}" = 1 ] && CMDLINE="GCTRACE=1 $CMDLINE"
+[ -n "${AGENT_GOGC:-}" ] && CMDLINE="AGENT_GOGC=$AGENT_GOGC $CMDLINE"
 [ "${PROFILE:-}" = 1 ] && CMDLINE="PROFILE=1 $CMDLINE"
 [ -n "${REV:-}" ] && CMDLINE="REV=$REV $CMDLINE"
 NE_BIN=/usr/bin/prometheus-node-exporter
@@ -157,6 +159,7 @@ echo "== starting vigil-agent --interval 1s"
 mkdir -p "$TMP/spool"
 AGENT_ENV=()
 [ "${GCTRACE:-}" = 1 ] && AGENT_ENV=(GODEBUG=gctrace=1)
+[ -n "${AGENT_GOGC:-}" ] && AGENT_ENV+=(GOGC="$AGENT_GOGC")
 # exec, so that $! is the agent itself and /proc/$! measures it.
 (exec env "${AGENT_ENV[@]}" "$TMP/vigil-agent" --hub "http://127.0.0.1:$HUB_PORT" --token-file "$TMP/token" \
   --interval 1s --spool-dir "$TMP/spool" >"$TMP/agent.log" 2>&1) &

@@ -73,10 +73,9 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err := smtpSettings(&cfg.SMTP, *smtpPasswordFile); err != nil {
 		return err
 	}
-	if oidcCfg.Issuer != "" || oidcCfg.ClientID != "" {
-		if err := oidcSettings(&oidcCfg, *oidcSecretFile, *oidcDomains); err != nil {
-			return err
-		}
+	if on, err := oidcSettings(&oidcCfg, *oidcSecretFile, *oidcDomains); err != nil {
+		return err
+	} else if on {
 		cfg.OIDC = &oidcCfg
 	}
 	trusted, err := auth.ParseTrustedProxies(proxies)
@@ -118,19 +117,26 @@ func smtpSettings(c *hub.SMTPConfig, passwordFile string) error {
 	return nil
 }
 
-// oidcSettings checks the OpenID Connect flags and reads the client secret.
-func oidcSettings(c *api.OIDCConfig, secretFile, domains string) error {
+// oidcSettings checks the OpenID Connect flags and reads the client secret; it reports whether
+// single sign-on is on.
+func oidcSettings(c *api.OIDCConfig, secretFile, domains string) (bool, error) {
+	if c.Issuer == "" && c.ClientID == "" {
+		if secretFile != "" || domains != "" || c.DefaultRole != "" || c.AutoCreateOrg {
+			return false, errors.New("the --oidc-* settings need --oidc-issuer and --oidc-client-id")
+		}
+		return false, nil
+	}
 	if c.Issuer == "" || c.ClientID == "" {
-		return errors.New("--oidc-issuer and --oidc-client-id go together")
+		return false, errors.New("--oidc-issuer and --oidc-client-id go together")
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("--oidc-issuer %q: want the provider's https:// URL", c.Issuer)
+		return false, fmt.Errorf("--oidc-issuer %q: want the provider's https:// URL", c.Issuer)
 	}
 	c.ClientSecret = os.Getenv("VIGIL_OIDC_CLIENT_SECRET")
 	if secretFile != "" {
 		b, err := os.ReadFile(secretFile)
 		if err != nil {
-			return fmt.Errorf("--oidc-client-secret-file: %w", err)
+			return false, fmt.Errorf("--oidc-client-secret-file: %w", err)
 		}
 		c.ClientSecret = strings.TrimRight(string(b), "\r\n")
 	}
@@ -142,12 +148,12 @@ func oidcSettings(c *api.OIDCConfig, secretFile, domains string) error {
 	switch c.DefaultRole {
 	case "", meta.RoleViewer, meta.RoleEditor, meta.RoleAdmin:
 	default:
-		return fmt.Errorf("--oidc-default-role %q: want viewer, editor or admin", c.DefaultRole)
+		return false, fmt.Errorf("--oidc-default-role %q: want viewer, editor or admin", c.DefaultRole)
 	}
 	if c.DefaultRole != "" && c.AutoCreateOrg {
-		return errors.New("--oidc-default-role and --oidc-auto-create-org exclude each other: unknown users either join the first organization or get their own")
+		return false, errors.New("--oidc-default-role and --oidc-auto-create-org exclude each other: unknown users either join the first organization or get their own")
 	}
-	return nil
+	return true, nil
 }
 
 // stringList is a repeatable string flag.

@@ -66,6 +66,8 @@ func TestOIDCSettings(t *testing.T) {
 		{name: "owner as default role", adjust: func(c *api.OIDCConfig) { c.DefaultRole = "owner" }, wantErr: "--oidc-default-role"},
 		{name: "both provisioning modes", adjust: func(c *api.OIDCConfig) { c.DefaultRole = "viewer"; c.AutoCreateOrg = true }, wantErr: "exclude"},
 		{name: "domains", domains: " Example.com, @corp.example ,,"},
+		{name: "settings without issuer", adjust: func(c *api.OIDCConfig) { c.Issuer, c.ClientID = "", "" }, domains: "example.com", wantErr: "need --oidc-issuer"},
+		{name: "off", adjust: func(c *api.OIDCConfig) { c.Issuer, c.ClientID = "", "" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,15 +75,15 @@ func TestOIDCSettings(t *testing.T) {
 			if tc.adjust != nil {
 				tc.adjust(&c)
 			}
-			err := oidcSettings(&c, "", tc.domains)
+			on, err := oidcSettings(&c, "", tc.domains)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("got %v, want an error mentioning %q", err, tc.wantErr)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || on != (c.Issuer != "") {
+				t.Fatalf("got on=%v %v", on, err)
 			}
 			if tc.domains != "" && strings.Join(c.AllowedDomains, ",") != "example.com,corp.example" {
 				t.Errorf("got domains %v", c.AllowedDomains)

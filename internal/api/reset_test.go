@@ -1,6 +1,10 @@
 package api
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +155,55 @@ func TestInvitationByEmail(t *testing.T) {
 	code, body = broken.owner(t).do(t, "POST", "/api/v1/invitations", `{"email":"new@example.com","role":"viewer","send_email":true}`)
 	if code != 201 || body["emailed"] != false || !strings.Contains(body["email_error"].(string), "could not send") || body["link"] == "" {
 		t.Errorf("unreachable SMTP: got %d %v, want 201 with email_error and the link", code, body)
+	}
+}
+
+type discardMailer struct{}
+
+func (discardMailer) Mail(context.Context, string, string, string) error { return nil }
+
+// BenchmarkPasswordResetRequest compares the answer time of POST /api/v1/password-reset for an
+// address with an account and one without: they must not differ enough to tell accounts apart.
+// Requests are spaced so that background work does not overlap the next one. Each request
+// comes from its own forwarded address and names its own account, so the rate
+// limit does not trip.
+func BenchmarkPasswordResetRequest(b *testing.B) {
+	for _, known := range []bool{false, true} {
+		name := map[bool]string{false: "unknown", true: "known"}[known]
+		b.Run(name, func(b *testing.B) {
+			t := &testing.T{}
+			e := newEnv(t, func(c *Config) {
+				c.Mailer = discardMailer{}
+				c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+			})
+			ctx := context.Background()
+			org, _, _ := e.db.CreateOwner(ctx, "owner@example.com", "x", "Acme")
+			_ = org
+			for i := range b.N {
+				if known {
+					if _, err := e.db.CreateUser(ctx, fmt.Sprintf("u%d@example.com", i), "x"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				// Let the previous request's background work finish, as it would between an
+				// attacker's probes: only the answer time itself is measured.
+				b.StopTimer()
+				time.Sleep(20 * time.Millisecond)
+				b.StartTimer()
+				req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/password-reset", strings.NewReader(fmt.Sprintf(`{"email":"u%d@example.com"}`, i)))
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 202 {
+					b.Fatalf("got %d", resp.StatusCode)
+				}
+			}
+		})
 	}
 }

@@ -132,6 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 	hostState := hoststate.New(hoststate.Config{Store: db, Services: alerts, Logger: cfg.Logger})
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
+	logAuthSettings(log, cfg)
 	handler := api.New(api.Config{
 		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
 		Processes: hostState, Checks: checks, Alerting: alerts,
@@ -224,6 +225,20 @@ func listen(cfg Config) (net.Listener, string, error) {
 		return nil, "", fmt.Errorf("load TLS certificate %s and key %s: %w", cfg.TLSCert, cfg.TLSKey, err)
 	}
 	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), "https", nil
+}
+
+// logAuthSettings says at start which optional sign-in features are on (never their secrets).
+func logAuthSettings(log *slog.Logger, cfg Config) {
+	if cfg.SMTP.Addr != "" {
+		log.Info("mail enabled (password reset, invitations by email)", "smtp", cfg.SMTP.Addr, "from", cfg.SMTP.From, "require_tls", cfg.SMTP.RequireTLS)
+	}
+	if o := cfg.OIDC; o != nil {
+		log.Info("single sign-on enabled", "issuer", o.Issuer, "client_id", o.ClientID, "allowed_domains", o.AllowedDomains,
+			"default_role", o.DefaultRole, "auto_create_org", o.AutoCreateOrg)
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		log.Info("trusting X-Forwarded-For from", "proxies", cfg.TrustedProxies)
+	}
 }
 
 func mailerFor(c SMTPConfig) api.Mailer {
