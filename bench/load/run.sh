@@ -123,9 +123,10 @@ scenario() {
   start_hub "$n"
   "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" \
     --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --duration "${dur}s" \
-    --md "$OUT" --label "$label" >"$tmp/load-$n.out" 2>&1 &
+    --md "$OUT" --label "$label" > >(tee "$tmp/load-$n.out") 2>&1 &
+  # In the background: bash runs the INT/TERM trap only between foreground commands, but
+  # interrupts `wait` at once. (A bare `wait` would also wait for the hub.)
   load_pid=$!
-  tail -n +1 -f --pid="$load_pid" "$tmp/load-$n.out" 2>/dev/null || true
   wait "$load_pid" || rc=$?
   load_pid=
   stop_hub
