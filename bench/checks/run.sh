@@ -8,7 +8,7 @@
 #
 # Environment: CHECKS (default 1000), INTERVAL (s, default 30), DURATION (s, measured window,
 # default 120), WARMUP (s before the window: every check has run once, default 45), PORT (hub,
-# default 18090), TARGET_PORT (default 18181), OUT (default bench/results/checks.md), KEEP=1
+# default 18290), TARGET_PORT (default 18291), OUT (default bench/results/checks.md), KEEP=1
 # keeps the temporary directory. The target server runs on the same machine as the hub.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,8 +20,8 @@ CHECKS=${CHECKS:-1000}
 INTERVAL=${INTERVAL:-30}
 DURATION=${DURATION:-120}
 WARMUP=${WARMUP:-45}
-PORT=${PORT:-18090}
-TARGET_PORT=${TARGET_PORT:-18181}
+PORT=${PORT:-18290}
+TARGET_PORT=${TARGET_PORT:-18291}
 OUT=${OUT:-bench/results/checks.md}
 
 tmp=$(mktemp -d /tmp/vigil-checks.XXXXXX)
@@ -44,6 +44,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 130' INT TERM
 
+for p in "$PORT" "$TARGET_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "something already listens on 127.0.0.1:$p: set PORT or TARGET_PORT" >&2
+    exit 1
+  fi
+done
+
 echo "== building into $tmp"
 go build -o "$tmp/vigil" ./cmd/vigil
 go build -o "$tmp/target" ./bench/checks/target
@@ -53,7 +60,8 @@ target_pid=$!
 "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" >"$tmp/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -fs "http://127.0.0.1:$TARGET_PORT/count" >/dev/null
+curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "the hub did not start:" >&2; cat "$tmp/hub.log" >&2; exit 1; }
+curl -fs "http://127.0.0.1:$TARGET_PORT/count" >/dev/null || { echo "the target server did not start" >&2; exit 1; }
 
 echo "bench password 1234567890" | "$tmp/vigil" admin create --email bench@example.com --data "$tmp/data" >/dev/null
 token=$("$tmp/vigil" token create --email bench@example.com --name bench --scope write --data "$tmp/data" | grep -o 'vgt_[A-Za-z0-9_-]*' | head -1)
@@ -87,6 +95,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 c1=$(cpu); n1=$(curl -fs "http://127.0.0.1:$TARGET_PORT/count"); t1=$(date +%s.%N)
 
+# The checks list (what the UI polls) carries recent bars and 24 h uptime for every check.
+list_s=$(curl -fsS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/checks")
+list2_s=$(curl -fsS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/checks")
 states=$(curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/checks" |
   python3 -c 'import json,sys; c=json.load(sys.stdin)["checks"]; import collections; print(" ".join(f"{k}={v}" for k,v in sorted(collections.Counter(x["state"] for x in c).items())))')
 secs=$(echo "$t1 - $t0" | bc -l)
@@ -108,5 +119,6 @@ mkdir -p "$(dirname "$OUT")"
   printf '| hub RSS | **%.1f MB** mean, %.1f MB max |\n' "$(echo "$rss_mean / 1024" | bc -l)" "$(echo "$rss_max / 1024" | bc -l)"
   printf '| probes answered by the target in the window | %s (expected %.0f: %s checks × %.0f s / %s s) |\n' "$probes" "$expected" "$CHECKS" "$secs" "$INTERVAL"
   printf '| check states at the end | %s |\n' "$states"
+  printf '| `GET /api/v1/checks` (all %s checks with recent bars and 24 h uptime) | %.0f ms first call, %.0f ms next (24 h uptime cached for a minute) |\n' "$CHECKS" "$(echo "$list_s * 1000" | bc -l)" "$(echo "$list2_s * 1000" | bc -l)"
 } >>"$OUT"
-tail -n 9 "$OUT"
+tail -n 10 "$OUT"

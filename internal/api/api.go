@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,6 +97,8 @@ type API struct {
 	mux            *http.ServeMux
 	metricsHandler http.Handler
 	statusCache    statusCache
+	uptimeMu       sync.Mutex
+	uptimeCache    map[int64]cachedUptime
 }
 
 // New builds the handler with every route of routes.go. Meta, Series, Fleet, Hosts and Storage

@@ -87,7 +87,7 @@ func (a *API) checkView(ctx context.Context, m meta.Check, withRecent bool) chec
 	}
 	if withRecent {
 		v.Recent = a.recent(ctx, m.ID, v.Spec.IntervalS)
-		if pct, ok := a.uptime(ctx, m.ID, 24*time.Hour); ok {
+		if pct, ok := a.uptime24h(ctx, m.ID); ok {
 			v.Uptime24h = &pct
 		}
 	}
@@ -125,6 +125,38 @@ func (a *API) recent(ctx context.Context, id int64, intervalS int) []recentPoint
 		out = out[len(out)-recentBars:]
 	}
 	return out
+}
+
+// uptimeTTL is how long the checks list reuses a check's 24 h uptime: the list is polled by
+// every open browser, and one more probe barely moves a 24 h figure.
+const uptimeTTL = time.Minute
+
+type cachedUptime struct {
+	pct     float64
+	ok      bool
+	expires time.Time
+}
+
+// uptime24h is uptime over the last day, cached for uptimeTTL.
+func (a *API) uptime24h(ctx context.Context, id int64) (float64, bool) {
+	now := a.cfg.Now()
+	a.uptimeMu.Lock()
+	c, hit := a.uptimeCache[id]
+	a.uptimeMu.Unlock()
+	if hit && now.Before(c.expires) {
+		return c.pct, c.ok
+	}
+	pct, ok := a.uptime(ctx, id, 24*time.Hour)
+	if !ok {
+		return pct, ok // a new check: its first result is due any moment, so do not cache "no data"
+	}
+	a.uptimeMu.Lock()
+	if a.uptimeCache == nil || len(a.uptimeCache) > 100_000 {
+		a.uptimeCache = map[int64]cachedUptime{}
+	}
+	a.uptimeCache[id] = cachedUptime{pct: pct, ok: ok, expires: now.Add(uptimeTTL)}
+	a.uptimeMu.Unlock()
+	return pct, ok
 }
 
 // uptime is the share of probes up over the window ending now, in percent.
