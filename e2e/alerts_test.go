@@ -23,6 +23,7 @@ type webhookSink struct {
 	mu     sync.Mutex
 	events []string // "firing:load-high:alert-host"
 	bad    int
+	good   int // requests with a valid signature
 }
 
 func (s *webhookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +35,7 @@ func (s *webhookSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
+	s.good++
 	var msg struct {
 		Data struct {
 			Alerts []struct {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -82,6 +83,41 @@ func TestBrowserAlerts(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitJS(t, ctx, "ack in history", `[...document.querySelectorAll('[data-testid="history-actor"]')].some(td => td.textContent.includes("`+e.email+`"))`, 5*time.Second)
+
+		// A webhook channel: test-send reaches a receiver that checks the HMAC signature, and
+		// after an edit (the secret shown as ********) the stored secret still signs.
+		sink := &webhookSink{}
+		receiver := httptest.NewServer(sink)
+		defer receiver.Close()
+		if err := chromedp.Do(ctx, chromedp.Click(css("alerts-channels")), chromedp.WaitVisible(css("channel-name")),
+			chromedp.SendKeys(css("channel-name"), "Ops hook"),
+			chromedp.SendKeys(css("channel-url"), receiver.URL+"/hook"),
+			chromedp.SendKeys(css("channel-secret"), "e2e-hmac-secret"),
+			chromedp.Click(css("channel-save")),
+			chromedp.WaitVisible(`[data-testid="channel-row"][data-channel="ops-hook"]`),
+			chromedp.Click(css("channel-test"))); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, "test delivered", `document.querySelector('[data-testid="channel-test-result"]').textContent.startsWith("Delivered")`, 10*time.Second)
+		if err := chromedp.Do(ctx, chromedp.Click(css("channel-edit")), chromedp.WaitVisible(css("channel-secret"))); err != nil {
+			t.Fatal(err)
+		}
+		if v := js[string](t, ctx, `document.querySelector('[data-testid="channel-secret"]').value`); v != "********" {
+			t.Errorf("edit form shows secret %q, want it redacted", v)
+		}
+		if err := chromedp.Do(ctx, chromedp.SetValue(css("channel-name"), "Ops hook 2"), chromedp.Click(css("channel-save"))); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, "renamed", `document.querySelector('[data-testid="channel-row"][data-channel="ops-hook"]').textContent.includes("Ops hook 2")`, 5*time.Second)
+		if err := chromedp.Do(ctx, chromedp.Click(css("channel-test"))); err != nil {
+			t.Fatal(err)
+		}
+		waitJS(t, ctx, "test delivered after edit", `document.querySelector('[data-testid="channel-test-result"]').textContent.startsWith("Delivered")`, 10*time.Second)
+		sink.mu.Lock()
+		if sink.good != 2 || sink.bad != 0 {
+			t.Errorf("receiver got %d well-signed and %d badly signed requests, want 2 and 0", sink.good, sink.bad)
+		}
+		sink.mu.Unlock()
 
 		// The overview row and the host page carry the badge.
 		if err := chromedp.Do(ctx, chromedp.Click(css("nav-fleet"))); err != nil {

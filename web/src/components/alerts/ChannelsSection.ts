@@ -45,6 +45,34 @@ export function ChannelsSection(ctx: PageContext): View {
   f.type.input.addEventListener("change", showType);
   showType();
 
+  let editing: string | null = null;
+  const cancel = h("button", { type: "button", class: "btn btn-ghost", hidden: true }, "Cancel");
+  function edit(c: Channel | null): void {
+    editing = c?.id ?? null;
+    form.reset();
+    if (c) {
+      f.name.input.value = c.name;
+      f.id.input.value = c.id;
+      f.type.input.value = c.type;
+      f.url.input.value = c.url ?? "";
+      // Secrets come back redacted; sending "********" again keeps the stored value.
+      f.secret.input.value = c.secret ?? "";
+      f.smtp.input.value = c.smtp ?? "";
+      f.from.input.value = c.from ?? "";
+      f.to.input.value = (c.to ?? []).join(", ");
+      f.username.input.value = c.username ?? "";
+      f.password.input.value = c.password ?? "";
+      requireTLS.input.checked = !!c.require_tls;
+    }
+    f.id.input.disabled = f.type.input.disabled = !!c;
+    submit.textContent = c ? "Save channel" : "Add channel";
+    cancel.hidden = !c;
+    showFieldError(f, formError, undefined, "");
+    showType();
+  }
+  cancel.addEventListener("click", () => edit(null));
+  submit.after(cancel);
+
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const t = f.type.input.value as Channel["type"];
@@ -55,10 +83,9 @@ export function ChannelsSection(ctx: PageContext): View {
     if (t === "webhook") c.secret = f.secret.input.value || undefined;
     submit.disabled = true;
     try {
-      await alertsApi.createChannel(c);
-      form.reset();
-      showType();
-      showFieldError(f, formError, undefined, "");
+      if (editing) await alertsApi.updateChannel(editing, c);
+      else await alertsApi.createChannel(c);
+      edit(null);
       await load();
     } catch (e) {
       showFieldError(f, formError, e instanceof ApiError ? e.field : undefined, e instanceof Error ? e.message : String(e));
@@ -105,6 +132,7 @@ export function ChannelsSection(ctx: PageContext): View {
         h("td", { "data-label": "Test", class: "wrap", "data-testid": "channel-test-result" }, results.get(c.id) ?? ""),
         h("td", { class: "actions" }, h("div", { class: "row-actions" },
           editor ? h("button", { type: "button", class: "btn btn-sm", "data-testid": "channel-test", onclick: () => void test(c) }, "Send test") : null,
+          admin ? h("button", { type: "button", class: "btn btn-sm", "data-testid": "channel-edit", onclick: () => { edit(c); form.scrollIntoView({ block: "nearest" }); } }, "Edit") : null,
           admin ? h("button", { type: "button", class: "btn btn-sm btn-danger", "data-testid": "channel-delete", onclick: () => void remove(c) }, "Delete") : null)))))));
   }
 

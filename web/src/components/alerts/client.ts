@@ -133,6 +133,7 @@ export const alertsApi = {
   deleteRule: (id: string) => request<void>("DELETE", `/api/v1/alerting/rules/${enc(id)}`),
   channels: () => request<{ channels: Channel[] }>("GET", "/api/v1/alerting/channels"),
   createChannel: (c: Partial<Channel>) => request<{ channel: Channel }>("POST", "/api/v1/alerting/channels", { body: c }),
+  updateChannel: (id: string, c: Partial<Channel>) => request<{ channel: Channel }>("PUT", `/api/v1/alerting/channels/${enc(id)}`, { body: c }),
   deleteChannel: (id: string) => request<void>("DELETE", `/api/v1/alerting/channels/${enc(id)}`),
   testChannel: (id: string) => request<{ ok: boolean; error?: string }>("POST", `/api/v1/alerting/channels/${enc(id)}/test`),
   silences: () => request<{ silences: Silence[] }>("GET", "/api/v1/alerting/silences"),
