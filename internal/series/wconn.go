@@ -22,7 +22,7 @@ func noSpace(err error) error {
 		return nil
 	}
 	s := err.Error()
-	for _, m := range []string{"database or disk is full", "SQLITE_FULL", "53100", "no space left on device"} {
+	for _, m := range []string{"database or disk is full", "SQLITE_FULL", "SQLSTATE 53100", "no space left on device"} {
 		if strings.Contains(strings.ToLower(s), strings.ToLower(m)) {
 			return fmt.Errorf("%w: %w", ErrNoSpace, err)
 		}
