@@ -61,44 +61,12 @@ func (a *API) importChecks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody), "")
 		return
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(body))
-	dec.KnownFields(true)
-	var doc checksFile
-	if err := dec.Decode(&doc); err != nil {
-		if m := yamlUnknownField.FindStringSubmatch(err.Error()); m != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown field %q on line %s", m[2], m[1]), m[2])
-			return
-		}
-		if errors.Is(err, io.EOF) {
-			writeError(w, http.StatusBadRequest, "empty document; send YAML with a top-level checks: list", "checks")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "), "")
+	specs, ferr := parseChecksYAML(body)
+	if ferr != nil {
+		writeError(w, http.StatusBadRequest, ferr.Error, ferr.Field)
 		return
 	}
-	if len(doc.Checks) > 1000 {
-		writeError(w, http.StatusBadRequest, "at most 1000 checks per import", "checks")
-		return
-	}
-	names := map[string]bool{}
-	for i := range doc.Checks {
-		s := &doc.Checks[i]
-		s.Normalize()
-		if err := s.Validate(); err != nil {
-			var fe *check.FieldError
-			if errors.As(err, &fe) {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("check %d (%q): %s", i+1, s.Name, fe.Msg), fmt.Sprintf("checks[%d].%s", i, fe.Field))
-				return
-			}
-			writeError(w, http.StatusBadRequest, err.Error(), "")
-			return
-		}
-		if names[s.Name] {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("check %d: the name %q appears twice", i+1, s.Name), fmt.Sprintf("checks[%d].name", i))
-			return
-		}
-		names[s.Name] = true
-	}
+	doc := checksFile{Checks: specs}
 	p, _ := auth.FromContext(r.Context())
 	existing, err := a.cfg.Meta.ListChecks(r.Context(), p.OrgID)
 	if err != nil {
@@ -128,4 +96,42 @@ func (a *API) importChecks(w http.ResponseWriter, r *http.Request) {
 	}
 	a.audit(r, "check.import", "checks", fmt.Sprintf("%d created, %d updated", created, updated))
 	writeJSON(w, http.StatusOK, map[string]any{"created": created, "updated": updated, "push_urls": pushURLs})
+}
+
+// parseChecksYAML decodes an import document strictly and validates every check; the error
+// names the field at fault (an unknown field by its name, an invalid one as checks[i].field).
+func parseChecksYAML(body []byte) ([]check.Spec, *apiError) {
+	fail := func(msg, field string) ([]check.Spec, *apiError) { return nil, &apiError{Error: msg, Field: field} }
+	dec := yaml.NewDecoder(bytes.NewReader(body))
+	dec.KnownFields(true)
+	var doc checksFile
+	if err := dec.Decode(&doc); err != nil {
+		if m := yamlUnknownField.FindStringSubmatch(err.Error()); m != nil {
+			return fail(fmt.Sprintf("unknown field %q on line %s", m[2], m[1]), m[2])
+		}
+		if errors.Is(err, io.EOF) {
+			return fail("empty document; send YAML with a top-level checks: list", "checks")
+		}
+		return fail("invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "), "")
+	}
+	if len(doc.Checks) > 1000 {
+		return fail("at most 1000 checks per import", "checks")
+	}
+	names := map[string]bool{}
+	for i := range doc.Checks {
+		s := &doc.Checks[i]
+		s.Normalize()
+		if err := s.Validate(); err != nil {
+			var fe *check.FieldError
+			if errors.As(err, &fe) {
+				return fail(fmt.Sprintf("check %d (%q): %s", i+1, s.Name, fe.Msg), fmt.Sprintf("checks[%d].%s", i, fe.Field))
+			}
+			return fail(err.Error(), "")
+		}
+		if names[s.Name] {
+			return fail(fmt.Sprintf("check %d: the name %q appears twice", i+1, s.Name), fmt.Sprintf("checks[%d].name", i))
+		}
+		names[s.Name] = true
+	}
+	return doc.Checks, nil
 }
