@@ -95,5 +95,6 @@ func demoTags(i int) []string {
 		env = "env=staging"
 	}
 	dc := []string{"dc=fra1", "dc=ams1", "dc=nyc1"}[i/len(demoNames)%3]
-	return []string{role, env, dc}
+	tags, _ := meta.NormalizeTags([]string{role, env, dc}) // valid by construction
+	return tags
 }
