@@ -88,7 +88,7 @@ func knownMetric(name string) bool {
 func newFixture(t testing.TB, groupWait time.Duration) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := meta.Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	db, err := meta.Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)
 	}

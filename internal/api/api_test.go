@@ -71,7 +71,7 @@ type env struct {
 // newEnv builds the API on a fresh SQLite store; opts adjust the configuration (mail, OIDC).
 func newEnv(t *testing.T, opts ...func(*Config)) *env {
 	t.Helper()
-	db, err := meta.Open(context.Background(), "sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+	db, err := meta.Open(context.Background(), "sqlite", "file:"+filepath.Join(t.TempDir(), "a.db")+"?_txlock=immediate&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func (r *recorder) ObserveService(_, _ int64, service, state, reason string, _ t
 func setup(t *testing.T) (*State, *meta.DB, ingest.Host, *recorder) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := meta.Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	db, err := meta.Open(ctx, "sqlite", "file:"+filepath.Join(t.TempDir(), "m.db")+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,9 +59,14 @@ type Config struct {
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
 // writer; synchronous=NORMAL keeps every committed transaction across a process crash (kill -9),
 // though the last ones may be lost on power failure, which DESIGN.md accepts for acknowledgements.
+// busy_timeout comes first because the driver applies pragmas in order and switching a fresh
+// file to WAL already needs the lock. _txlock=immediate takes the write lock at BEGIN: every
+// transaction here reads and then writes, and a deferred one that read before another
+// connection committed fails at its first write with SQLITE_BUSY_SNAPSHOT (517), which no
+// busy timeout can wait out (seen in CI as "database is locked (517)" during the demo backfill).
 func DSN(dataDir string) string {
 	return "file:" + filepath.Join(dataDir, "vigil.db") +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 }
 
 // Run starts the hub and blocks until ctx is cancelled, then shuts down cleanly.

@@ -17,7 +17,7 @@ import (
 // CLI may: every Open succeeds and each migration is recorded exactly once.
 func TestConcurrentOpen(t *testing.T) {
 	dsns := map[string][2]string{"sqlite": {"sqlite", "file:" + filepath.Join(t.TempDir(), "m.db") +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"}}
+		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"}}
 	if dsn := os.Getenv("VIGIL_TEST_PG"); dsn != "" {
 		schema := fmt.Sprintf("c%d", time.Now().UnixNano())
 		admin, err := sql.Open("pgx", dsn)

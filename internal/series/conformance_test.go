@@ -16,7 +16,7 @@ import (
 // openSQLite opens a fresh SQLite database with the hub's pragmas.
 func openSQLite(t testing.TB) *sql.DB {
 	dsn := "file:" + filepath.Join(t.TempDir(), "s.db") +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)

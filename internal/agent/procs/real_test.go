@@ -3,6 +3,8 @@ package procs
 import (
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,6 +31,20 @@ func TestRealProc(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(child.Process.Pid)
+	// Start returns once the child exists, not once it has exec'd: until then its name and
+	// command line are still this test binary's (or empty mid-exec, shown as "[comm]").
+	// Wait for the exec to finish so the walk sees what a user would.
+	for i := 0; ; i++ {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(child.Process.Pid) + "/cmdline")
+		if string(b) == "sleep\x0060\x00" {
+			break
+		}
+		if i > 5000 {
+			t.Fatalf("child never showed command line sleep 60 (last %q)", b)
+		}
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
+	}
 	find := func(evs []wire.ProcEvent, kind wire.ProcEventKind) bool {
 		for _, e := range evs {
 			if e.PID == pid && e.Kind == kind && e.Name == "sleep" && e.Cmdline == "sleep 60" {
