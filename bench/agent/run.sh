@@ -5,7 +5,9 @@
 #
 # Usage: bash bench/agent/run.sh
 #   DURATION=60   measurement window in seconds (CI-sized runs use 20)
-#   WARMUP=5      seconds between the agent's first stored snapshot and the window
+#   WARMUP=15     seconds between the agent's first stored snapshot and the window; the agent
+#                 drops its start-up pages 10 s after start (--memory-trim), so the window
+#                 measures the steady state; start-up shows in the VmHWM row
 #   OUT=bench/results/agent.md
 #   GCTRACE=1     run the agent with GODEBUG=gctrace=1 and keep its log (for investigating RSS)
 #   AGENT_GOGC=N  run the agent with GOGC=N (RSS against CPU trade-off experiments)
@@ -21,10 +23,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-60}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-15}
 OUT=${OUT:-bench/results/agent.md}
 CMDLINE="DURATION=$DURATION bash bench/agent/run.sh"
-[ "$WARMUP" != 5 ] && CMDLINE="WARMUP=$WARMUP $CMDLINE"
+[ "$WARMUP" != 15 ] && CMDLINE="WARMUP=$WARMUP $CMDLINE"
 [ "${GCTRACE:-}" = 1 ] && CMDLINE="GCTRACE=1 $CMDLINE"
 [ -n "${AGENT_GOGC:-}" ] && CMDLINE="AGENT_GOGC=$AGENT_GOGC $CMDLINE"
 [ "${NO_TRIM:-}" = 1 ] && CMDLINE="NO_TRIM=1 $CMDLINE"

@@ -66,7 +66,7 @@ var options = []option{
 	{"docker-socket", "VIGIL_DOCKER_SOCKET", "/var/run/docker.sock", "Docker Engine API socket for containers (\"-\" = none); nothing is reported while it does not exist"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
-	{"memory-trim", "VIGIL_MEMORY_TRIM", "true", "keep resident memory small: return the free Go heap to the system every 20 s, and drop the unused pages of the agent's own binary from memory 10 s after start and every 10 min (Linux)"},
+	{"memory-trim", "VIGIL_MEMORY_TRIM", "true", "keep resident memory small: return the free Go heap to the system every minute, and drop the unused pages of the agent's own binary from memory 10 s after start and every 10 min (Linux)"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
