@@ -39,7 +39,7 @@ type checkJSON struct {
 	Uptime24h  *float64      `json:"uptime_24h,omitempty"`
 	// LocationStates is each location's latest view (the check page only).
 	LocationStates []locationJSON `json:"location_states,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
+	CreatedAt      time.Time      `json:"created_at"`
 }
 
 type lastResult struct {
