@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/wire"
@@ -25,6 +26,8 @@ type probeRunner struct {
 	log   *slog.Logger
 	sched *check.Scheduler
 
+	hostID atomic.Int64 // from the welcome; names this agent in the X-Vigil-Probe header
+
 	mu      sync.Mutex
 	specs   map[int64][]byte // assigned checks by id: their spec as the hub sent it
 	results []wire.ProbeResult
@@ -35,6 +38,7 @@ type probeRunner struct {
 func newProbeRunner(logger *slog.Logger) *probeRunner {
 	p := &probeRunner{log: logger, specs: map[int64][]byte{}, fresh: make(chan struct{}, 1)}
 	env := check.NewEnv(nil) // push checks are judged by the hub and never assigned
+	env.Location = func() string { return check.LocationName(p.hostID.Load()) }
 	p.sched = check.NewScheduler(check.SchedulerConfig{
 		Sink: p, Logger: logger, Concurrency: 16,
 		NewProber: func(id int64, s check.Spec) (check.Prober, error) { return check.NewProber(id, s, env) },

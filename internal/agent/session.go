@@ -94,6 +94,9 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte, version u
 		// The hub welcomes with the version the connection speaks; version 2 adds the
 		// best-effort process and service reports.
 		version = min(version, w.Version)
+		if a.probes != nil {
+			a.probes.hostID.Store(int64(w.HostID))
+		}
 	}
 	// Without a version 2 connection nothing reads the extras: never wake for them.
 	var extraFresh chan struct{}
