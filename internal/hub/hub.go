@@ -54,6 +54,9 @@ type Config struct {
 	OIDC           *api.OIDCConfig // nil: no single sign-on
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// SecretKey (base64 text) or SecretKeyFile give the key that encrypts notification channel
+	// secrets in the database; neither means DataDir/secret.key, created on first start.
+	SecretKey, SecretKeyFile string
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -119,10 +122,16 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
+	key, err := secretKey(ctx, cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	log.Info("starting alerting")
 	alerts := alerting.New(alerting.Config{DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait,
-		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL})
+		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL, Secrets: key})
 	if err := alerts.Start(ctx); err != nil {
+		ln.Close()
 		return fmt.Errorf("start alerting: %w", err)
 	}
 	// Alerting runs on its own context, stopped only after ingest has stopped feeding it, so
