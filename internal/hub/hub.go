@@ -35,6 +35,7 @@ import (
 // Config is everything `vigil serve` can be told.
 type Config struct {
 	DataDir         string
+	Database        Database // empty URL: SQLite in DataDir
 	Listen          string
 	PublicURL       string
 	TLSCert, TLSKey string
@@ -85,11 +86,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if n, err := raiseFileLimit(); err != nil {
 		log.Warn("could not raise the open-file limit", "limit", n, "err", err)
 	} else if n > 0 {
-		// One descriptor per connected agent and browser, plus the database files.
+		// One descriptor per connected agent and browser, plus the SQLite files or the
+		// PostgreSQL connections (at most 32, see meta.limitPool).
 		log.Info("open-file limit", "limit", n, "agents_at_most", max(int64(n)-256, 0))
 	}
-	log.Info("opening metadata store", "path", filepath.Join(cfg.DataDir, "vigil.db"))
-	db, err := meta.Open(ctx, "sqlite", DSN(cfg.DataDir))
+	log.Info("opening metadata store", "database", cfg.Database.Describe(cfg.DataDir))
+	db, err := OpenMeta(ctx, cfg.Database, cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("open metadata store: %w", err)
 	}

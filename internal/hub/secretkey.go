@@ -54,5 +54,8 @@ func secretKey(ctx context.Context, cfg Config, db *meta.DB, log *slog.Logger) (
 		return nil, err
 	}
 	log.Info("created the key that encrypts notification channel secrets; back it up with the database", "path", path)
+	if cfg.Database.IsPostgres() {
+		log.Warn("the database is PostgreSQL: every hub sharing it, and this one if its data directory is replaced, needs this same key; give it with --secret-key-file or VIGIL_SECRET_KEY", "path", path)
+	}
 	return k, nil
 }
