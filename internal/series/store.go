@@ -151,13 +151,8 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	if opts.HourRetention <= 0 {
 		opts.HourRetention = 2 * 365 * 24 * time.Hour
 	}
-	for _, q := range schema {
-		if dialect == "sqlite" {
-			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
-		}
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("create series tables: %w", err)
-		}
+	if err := createSchema(ctx, db, dialect); err != nil {
+		return nil, err
 	}
 	enc, dec, err := newZstd()
 	if err != nil {
@@ -172,6 +167,39 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	go s.writer()
 	go func() { defer close(s.checkpointed); s.checkpointer() }()
 	return s, nil
+}
+
+// schemaLock is the PostgreSQL advisory lock key that serialises the series tables' creation
+// across hubs starting at once (the metadata store's migrations use their own key).
+const schemaLock = 0x76736572 // "vser"
+
+// createSchema creates the store's tables when missing. On PostgreSQL, CREATE TABLE IF NOT
+// EXISTS run by two sessions at once can still fail on the catalog's unique index
+// (pg_type_typname_nsp_index), so hubs starting together queue on an advisory lock, held on
+// one pinned connection.
+func createSchema(ctx context.Context, db *sql.DB, dialect string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("create series tables: %w", err)
+	}
+	defer conn.Close()
+	if dialect == "postgres" {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+			return fmt.Errorf("wait for other hubs to create the series tables: %w", err)
+		}
+		// A fresh context: the caller's may be cancelled, and a lock left on a pooled
+		// connection would block every other hub's start.
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	}
+	for _, q := range schema {
+		if dialect == "sqlite" {
+			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create series tables: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops the writer after committing what was queued. The database belongs to the
