@@ -54,6 +54,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		proxies = append(proxies, v)
 	}
 	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For is believed; repeatable [VIGIL_TRUSTED_PROXIES, comma-separated]")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("VIGIL_SECRET_KEY_FILE"), "file holding the key (base64 of 32 bytes) that encrypts notification channel secrets in the database; default DATA/secret.key, created on first start. Give every hub sharing a database the same key, or set VIGIL_SECRET_KEY [VIGIL_SECRET_KEY_FILE]")
 	level := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error [VIGIL_LOG_LEVEL]")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -83,6 +84,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	cfg.TrustedProxies = trusted
+	cfg.SecretKey = os.Getenv("VIGIL_SECRET_KEY")
 	cfg.DataDir, cfg.Database = *dbf.data, dbf.database
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg.Stdout = stdout

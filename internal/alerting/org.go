@@ -134,7 +134,7 @@ func (s *Service) reload(ctx context.Context, o *org) error {
 	if err := o.eng.SetWindows(windows); err != nil {
 		return err
 	}
-	chans, err := loadDocs[Channel](ctx, s.cfg.DB, meta.AlertChannels, o.id)
+	chans, err := s.loadChannels(ctx, o.id)
 	if err != nil {
 		return err
 	}

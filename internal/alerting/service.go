@@ -45,6 +45,9 @@ type Config struct {
 	MaxAttempts int
 	RetryBase   time.Duration
 	Now         func() time.Time
+	// Secrets seals channel secrets in the store (the hub always sets it). nil keeps them in
+	// clear, and then a sealed one found in the store stops Start with an error.
+	Secrets Sealer
 }
 
 // factsDelay is how long after a connection a host's facts are read again.
@@ -117,6 +120,11 @@ func (s *Service) Start(ctx context.Context) error {
 	ids, err := s.cfg.DB.OrgIDs(ctx)
 	if err != nil {
 		return err
+	}
+	if n, err := s.sealStored(ctx, ids); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("notification channel secrets encrypted at rest", "channels", n)
 	}
 	for _, id := range ids {
 		if _, err := s.load(ctx, id); err != nil {
