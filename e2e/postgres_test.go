@@ -151,3 +151,34 @@ func TestPostgresEndToEnd(t *testing.T) {
 		t.Errorf("token create after restart: no token in %q", out)
 	}
 }
+
+// TestTwoHubsOneDatabase runs two hub processes on one PostgreSQL database with an agent on each:
+// both hubs' REST APIs list both hosts and return both hosts' stored series, with the same API
+// token. (The live view and online state of the other hub's agents need NATS, DESIGN.md §9;
+// see docs/operations.md.)
+func TestTwoHubsOneDatabase(t *testing.T) {
+	dbArgs := pgDatabase(t)
+	a := startHubOn(t, dbArgs)
+	b := *a
+	b.data = t.TempDir()
+	b.hub = start(t, "vigil", append([]string{"serve", "--data", b.data, "--listen", "127.0.0.1:0"}, dbArgs...)...)
+	b.url = b.hub.waitFor(t, urlRe, 20*time.Second)[1]
+
+	idA, tokA := a.addHost(t, "on-hub-a")
+	idB, tokB := b.addHost(t, "on-hub-b")
+	start(t, "vigil-agent", "--hub", a.url, "--token", tokA, "--interval", "1s", "--spool-dir", t.TempDir())
+	start(t, "vigil-agent", "--hub", b.url, "--token", tokB, "--interval", "1s", "--spool-dir", t.TempDir())
+	a.hub.waitFor(t, regexp.MustCompile(`agent connected.*host=on-hub-a `), 20*time.Second)
+	b.hub.waitFor(t, regexp.MustCompile(`agent connected.*host=on-hub-b `), 20*time.Second)
+
+	mem := memTotal(t)
+	for _, e := range []*hubEnv{a, &b} {
+		var hosts hostsResponse
+		if code := e.get(t, "/api/v1/hosts", &hosts); code != 200 || len(hosts.Hosts) != 2 {
+			t.Fatalf("%s GET /api/v1/hosts: got %d %+v, want both hosts", e.url, code, hosts)
+		}
+		for _, id := range []int64{idA, idB} {
+			waitPoints(t, e, id, "mem.total_bytes", mem, 2)
+		}
+	}
+}

@@ -101,6 +101,7 @@ type Store struct {
 	wconn *sql.Conn
 	// checkpointed is closed when the checkpointer has stopped.
 	checkpointed chan struct{}
+	now          func() time.Time // injected by tests
 }
 
 // hostState is what the store keeps in memory per host: the series dictionary and the newest
@@ -111,6 +112,9 @@ type hostState struct {
 	byKey   map[Key]uint32
 	latestT int64
 	latest  []Sample // nil until known
+	// checked is when the dictionary was last read from the database, latestChecked when the
+	// newest snapshot was (both matter only when other hubs share the database, see shared.go).
+	checked, latestChecked time.Time
 }
 
 var schema = []string{
@@ -162,7 +166,7 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
 		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{}, regs: map[int64]*sync.Mutex{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointed: make(chan struct{}),
+		checkpointed: make(chan struct{}), now: time.Now,
 	}
 	go s.writer()
 	go func() { defer close(s.checkpointed); s.checkpointer() }()
@@ -288,7 +292,7 @@ func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
 
 // readHost reads a host's series dictionary from the database.
 func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) {
-	h := &hostState{byKey: map[Key]uint32{}}
+	h := &hostState{byKey: map[Key]uint32{}, checked: s.now()}
 	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`), hostID)
 	if err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
@@ -361,6 +365,16 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	if fresh, err = lookup(); err != nil || len(fresh) == 0 { // another caller created them
 		return out, err
 	}
+	if s.shared() {
+		// Another hub may have registered series of this host (its agent failed over):
+		// take their ids into account, or the new ones would collide with them.
+		if err := s.refreshHost(ctx, hostID, 0); err != nil {
+			return nil, err
+		}
+		if fresh, err = lookup(); err != nil || len(fresh) == 0 {
+			return out, err
+		}
+	}
 	s.mu.Lock()
 	hs, err := s.host(ctx, hostID) // reloads when DeleteHost ran since lookup
 	var next uint32
@@ -393,9 +407,7 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	s.mu.Lock()
 	if h := s.hosts[hostID]; h != nil { // nil when DeleteHost ran meanwhile; reload next time
 		for i, k := range fresh {
-			h.keys = append(h.keys, k)
-			h.scales = append(h.scales, scales[i])
-			h.byKey[k] = next + uint32(i)
+			h.addKey(next+uint32(i), k, scales[i])
 		}
 	}
 	s.mu.Unlock()
