@@ -19,6 +19,7 @@ import (
 // counters are shared by every simulated agent.
 type counters struct {
 	connected    atomic.Int64
+	allInAt      atomic.Int64 // UnixNano when all N agents were first connected at once: the end of the connection storm
 	dials        atomic.Int64
 	dialErrors   atomic.Int64
 	refused      atomic.Int64 // HTTP 401 at upgrade
@@ -179,7 +180,9 @@ func (a *agent) session(ctx context.Context) (established bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("hello: %w", err)
 	}
-	c.connected.Add(1)
+	if c.connected.Add(1) == int64(a.s.cfg.n) {
+		c.allInAt.CompareAndSwap(0, time.Now().UnixNano())
+	}
 	defer c.connected.Add(-1)
 
 	// The reader's context is not ctx: cancelling a read's context makes coder/websocket drop the

@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cmdline="bash bench/load/run.sh"
-for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE PORT; do
+for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE RAMP PORT; do
   if [ -n "${!v:-}" ]; then cmdline="$v=\"${!v}\" $cmdline"; fi
 done
 DURATION=${DURATION:-60}
@@ -28,9 +28,12 @@ INTERVAL=${INTERVAL:-10s}
 SCENARIOS=${SCENARIOS:-"1000 10000"}
 SEARCH=${SEARCH:-1}
 SEARCH_FROM=${SEARCH_FROM:-2000}
-SETTLE=${SETTLE:-60}
+SETTLE=${SETTLE:-120}
 PORT=${PORT:-18080}
 OUT=${OUT:-bench/results/load.md}
+RAMP=${RAMP:-}
+PROFILE=${PROFILE:-0}
+PROFILE_SECONDS=${PROFILE_SECONDS:-30}
 
 # 10,000 agents need 10,000 sockets in the hub and as many in the generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -83,7 +86,9 @@ mkdir -p "$(dirname "$OUT")"
 } >>"$OUT"
 
 start_hub() { # label
-  "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
+  local pprof=
+  [ "$PROFILE" = 1 ] && pprof="127.0.0.1:$((PORT + 1))"
+  VIGIL_PPROF_LISTEN=$pprof "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
   hub_pid=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$PORT/metrics" >/dev/null 2>&1 && return 0
@@ -117,6 +122,8 @@ hub_log_summary() {
 scenario() {
   local n=$1 dur=$2 label=$3 ramp rc=0
   ramp=$(( n / 500 )); [ "$ramp" -ge 10 ] || ramp=10
+  [ -n "$RAMP" ] && ramp=$RAMP
+  scen_no=$(( ${scen_no:-0} + 1 ))
   echo "== $label: $n agents, ramp ${ramp}s, settle ${SETTLE}s, window ${dur}s"
   local loadavg
   loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -127,8 +134,19 @@ scenario() {
   # In the background: bash runs the INT/TERM trap only between foreground commands, but
   # interrupts `wait` at once. (A bare `wait` would also wait for the hub.)
   load_pid=$!
+  local prof_pid=
+  if [ "$PROFILE" = 1 ]; then
+    # CPU profile of the hub from the start of the connection storm; heap profile at the end.
+    curl -fs -o "$tmp/cpu-$scen_no-$n.pprof" "http://127.0.0.1:$((PORT + 1))/debug/pprof/profile?seconds=$PROFILE_SECONDS" &
+    prof_pid=$!
+  fi
   wait "$load_pid" || rc=$?
   load_pid=
+  if [ -n "$prof_pid" ]; then
+    wait "$prof_pid" || true
+    curl -fs -o "$tmp/heap-$scen_no-$n.pprof" "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap" || true
+    echo "profiles: $tmp/cpu-$scen_no-$n.pprof $tmp/heap-$scen_no-$n.pprof (KEEP=1 keeps them)"
+  fi
   stop_hub
   printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --settle %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`. Load average (1/5/15 min) before the scenario: %s (%s cores; other work on the machine takes CPU from hub and generator).\n' \
     "$n" "$INTERVAL" "$ramp" "$SETTLE" "$dur" "$PORT" "$loadavg" "$(nproc)" >>"$OUT"
