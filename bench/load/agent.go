@@ -106,12 +106,14 @@ func (a *agent) run(ctx context.Context) {
 		if err != nil && !errors.As(err, &busy) {
 			a.s.c.noteErr("agent load-%d: %v", a.i, err)
 		}
-		d := backoff/2 + time.Duration(rnd.Int64N(int64(backoff)))
-		if backoff < 30*time.Second {
-			backoff *= 2
-		}
-		if busy.after > 0 { // as the real agent: the hub's delay plus up to half again
+		// As the real agent (internal/agent): full jitter over the backoff; a deferral (503)
+		// waits the hub's delay plus up to half again and does not grow the backoff, since
+		// the hub is up and said when to come back.
+		d := time.Duration(rnd.Int64N(int64(backoff))) + 1
+		if busy.after > 0 {
 			d = max(d, busy.after+time.Duration(rnd.Int64N(int64(busy.after)/2+1)))
+		} else if backoff < 30*time.Second {
+			backoff *= 2
 		}
 		select {
 		case <-ctx.Done():

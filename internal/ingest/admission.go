@@ -28,36 +28,58 @@ type admission struct {
 
 	mu      sync.Mutex
 	waiting int // handshakes queued for a slot
-	// hold is the moving average of how long a handshake holds its slot. The hub's handshake
-	// capacity is slots/hold: measured while it is saturated, that is its real rate, and
-	// unlike the rate of finished handshakes it does not drop to the arrival rate when the
-	// hub is idle (which made refused agents wait far longer than needed).
-	hold     float64 // seconds; 0 until measured
-	deferred float64 // refusals in the last few seconds (decaying), to size the spread
-	defAt    time.Time
+	// The hub's handshake rate is measured only while handshakes queue (every slot busy and
+	// more waiting): then the handshakes finished per second are what the hub can do. The rate
+	// of finished handshakes at other times is just the arrival rate, and using it made
+	// refused agents wait far longer than needed. satDone and satTime are the finished
+	// handshakes and the seconds of such saturation, both decaying with a 10 s time constant.
+	satDone, satTime float64
+	last             time.Time // when satDone and satTime were last brought up to date
+	deferred         float64   // refusals in the last few seconds (decaying), to size the spread
 }
+
+// decay is the time constant of the admission's moving figures, in seconds.
+const decay = 10.0
 
 func newAdmission(slots int, maxWait time.Duration, now func() time.Time) *admission {
-	return &admission{slots: make(chan struct{}, slots), maxWait: maxWait, now: now, defAt: now()}
+	return &admission{slots: make(chan struct{}, slots), maxWait: maxWait, now: now, last: now()}
 }
 
-// rate is the handshakes per second the hub can do (slots/hold), 0 before any finished. Under mu.
+// tick brings the decaying figures up to now. Under mu.
+func (a *admission) tick() {
+	now := a.now()
+	dt := now.Sub(a.last).Seconds()
+	if dt <= 0 {
+		return
+	}
+	f := math.Exp(-dt / decay)
+	a.satDone *= f
+	a.deferred *= f
+	a.satTime *= f
+	if a.waiting > 0 {
+		a.satTime += dt
+	}
+	a.last = now
+}
+
+// rate is the handshakes per second the hub can do, 0 until measured. Under mu, after tick.
 func (a *admission) rate() float64 {
-	if a.hold <= 0 {
+	if a.satTime < 0.5 || a.satDone < 1 {
 		return 0
 	}
-	return float64(cap(a.slots)) / a.hold
+	return a.satDone / a.satTime
 }
 
-// acquire takes a slot, queueing up to maxWait for one, and returns when it did (the zero time
-// when it did not: the caller must refuse the handshake, see retryAfter).
-func (a *admission) acquire(ctx context.Context) (time.Time, bool) {
+// acquire takes a slot, queueing up to maxWait for one. false means the caller must refuse the
+// handshake (see retryAfter).
+func (a *admission) acquire(ctx context.Context) bool {
 	select {
 	case a.slots <- struct{}{}:
-		return a.now(), true
+		return true
 	default:
 	}
 	a.mu.Lock()
+	a.tick()
 	// Expected wait of a newcomer: the queue ahead of it at the hub's rate. Before the rate
 	// is known, a queue of a few times the slots is allowed.
 	full := a.waiting >= 4*cap(a.slots)
@@ -66,32 +88,30 @@ func (a *admission) acquire(ctx context.Context) (time.Time, bool) {
 	}
 	if full {
 		a.mu.Unlock()
-		return time.Time{}, false
+		return false
 	}
 	a.waiting++
 	a.mu.Unlock()
-	defer func() { a.mu.Lock(); a.waiting--; a.mu.Unlock() }()
+	defer func() { a.mu.Lock(); a.tick(); a.waiting--; a.mu.Unlock() }()
 	t := time.NewTimer(a.maxWait)
 	defer t.Stop()
 	select {
 	case a.slots <- struct{}{}:
-		return a.now(), true
+		return true
 	case <-t.C:
-		return time.Time{}, false
+		return false
 	case <-ctx.Done():
-		return time.Time{}, false
+		return false
 	}
 }
 
-// release frees a slot taken by acquire at since.
-func (a *admission) release(since time.Time) {
+// release frees a slot taken by acquire.
+func (a *admission) release() {
 	<-a.slots
-	d := a.now().Sub(since).Seconds()
 	a.mu.Lock()
-	if a.hold == 0 {
-		a.hold = d
-	} else {
-		a.hold = 0.95*a.hold + 0.05*d
+	a.tick()
+	if a.waiting > 0 {
+		a.satDone++
 	}
 	a.mu.Unlock()
 }
@@ -102,10 +122,8 @@ func (a *admission) release(since time.Time) {
 func (a *admission) retryAfter() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := a.now()
-	// Refusals decay with a 10 s time constant: agents refused longer ago are back or queued.
-	a.deferred = a.deferred*math.Exp(-now.Sub(a.defAt).Seconds()/10) + 1
-	a.defAt = now
+	a.tick()
+	a.deferred++
 	rate := a.rate()
 	if rate < 1 {
 		rate = float64(cap(a.slots)) // not measured yet: guess one slot's worth a second

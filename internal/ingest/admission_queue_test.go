@@ -17,14 +17,13 @@ func TestAdmissionQueue(t *testing.T) {
 		run  func(t *testing.T, a *admission)
 	}{
 		{"queued handshake gets a slot freed within maxWait", func(t *testing.T, a *admission) {
-			at, ok := a.acquire(context.Background())
-			if !ok {
+			if !a.acquire(context.Background()) {
 				t.Fatal("first acquire failed")
 			}
 			got := make(chan bool)
-			go func() { _, ok := a.acquire(context.Background()); got <- ok }()
+			go func() { got <- a.acquire(context.Background()) }()
 			time.Sleep(4 * time.Second)
-			a.release(at)
+			a.release()
 			if !<-got {
 				t.Error("queued handshake refused although a slot freed after 4 s (maxWait 5 s)")
 			}
@@ -32,7 +31,7 @@ func TestAdmissionQueue(t *testing.T) {
 		{"queued handshake refused after maxWait", func(t *testing.T, a *admission) {
 			a.acquire(context.Background())
 			start := time.Now()
-			if _, ok := a.acquire(context.Background()); ok {
+			if a.acquire(context.Background()) {
 				t.Fatal("second acquire got the only slot")
 			}
 			if d := time.Since(start); d != 5*time.Second {
@@ -43,28 +42,40 @@ func TestAdmissionQueue(t *testing.T) {
 			a.acquire(context.Background())
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			if _, ok := a.acquire(ctx); ok {
+			if a.acquire(ctx) {
 				t.Fatal("acquire succeeded after its context ended")
 			}
 		}},
 		{"long queue at a measured rate refuses at once", func(t *testing.T, a *admission) {
-			// Handshakes holding the one slot for 100 ms: 10 a second, 50 in maxWait.
+			// The one slot busy, a handshake always queued behind it, one finishing every
+			// 100 ms for 3 s: the hub does 10 a second, 50 in maxWait.
+			a.acquire(context.Background())
+			go a.acquire(context.Background())
+			synctest.Wait()
 			for range 30 {
-				at, _ := a.acquire(context.Background())
 				time.Sleep(100 * time.Millisecond)
-				a.release(at)
+				a.release()
+				synctest.Wait() // the queued one took the slot
+				go a.acquire(context.Background())
+				synctest.Wait()
 			}
-			a.acquire(context.Background()) // the only slot, held
-			for range 49 {
+			a.mu.Lock()
+			a.tick()
+			r := a.rate()
+			a.mu.Unlock()
+			if r < 9 || r > 11 {
+				t.Fatalf("measured rate %.1f/s, want 10/s", r)
+			}
+			for range 49 { // the slot is held by the last queued one; 49 + 1 more queue
 				go a.acquire(context.Background())
 			}
 			synctest.Wait()
 			start := time.Now()
-			if _, ok := a.acquire(context.Background()); ok {
+			if a.acquire(context.Background()) {
 				t.Fatal("acquire succeeded with the slot held")
 			}
 			if d := time.Since(start); d != 0 {
-				t.Errorf("refused after %s, want at once (50 queued at 10/s exceed 5 s)", d)
+				t.Errorf("refused after %s, want at once (the queue needs 5 s at 10/s)", d)
 			}
 			// Refusals are spread over the time the hub needs for the queue and the refused:
 			// (49 queued + ~150 refused) / 10/s ≈ 20 s.

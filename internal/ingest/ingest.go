@@ -75,7 +75,9 @@ type Config struct {
 	// HelloTimeout bounds how long an upgraded connection may stay silent before hello.
 	HelloTimeout time.Duration
 	// MaxHandshakes bounds agent handshakes in progress (token check, upgrade, hello, series
-	// registration); more queue for a slot. Default 64.
+	// registration); more queue for a slot. Default 256: a slot is also held while the agent's
+	// hello is on its way, which is no work for the hub, and with 64 the slots rather than the
+	// hub's CPU or database limited a 10,000-agent reconnect (hub at half a core).
 	MaxHandshakes int
 	// AdmitWait is the longest a handshake queues for a slot; a handshake that would wait
 	// longer gets 503 with Retry-After. Default 5 s (agents give up connecting after 15 s).
@@ -132,7 +134,7 @@ func New(cfg Config) *Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxHandshakes <= 0 {
-		cfg.MaxHandshakes = 64
+		cfg.MaxHandshakes = 256
 	}
 	if cfg.AdmitWait <= 0 {
 		cfg.AdmitWait = 5 * time.Second
@@ -222,12 +224,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing agent token: send Authorization: Bearer <agent token>")
 		return
 	}
-	admitted, ok := h.admission.acquire(r.Context())
-	if !ok {
+	if !h.admission.acquire(r.Context()) {
 		h.defer503(w, "hub busy with other agents' handshakes; retry after the Retry-After delay")
 		return
 	}
-	freeSlot := sync.OnceFunc(func() { h.admission.release(admitted) })
+	freeSlot := sync.OnceFunc(h.admission.release)
 	defer freeSlot()
 	host, err := h.authenticate(r.Context(), token)
 	if errors.Is(err, ErrUnknownToken) {
