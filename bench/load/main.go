@@ -169,6 +169,37 @@ func run(ctx context.Context, cfg config, tokens []string) (result, error) {
 	agents := make([]*agent, n)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// CPU the hub and the generator spent on the connection storm: a figure that depends less
+	// on what else the machine runs than the storm's wall time does.
+	var hubAtStart, selfAtStart procStat
+	if cfg.hubPID > 0 {
+		hubAtStart = readProc(cfg.hubPID)
+	}
+	selfAtStart = readProc(os.Getpid())
+	var stormMu sync.Mutex
+	var hubAtAllIn, selfAtAllIn procStat
+	stormDone := make(chan struct{})
+	go func() {
+		defer close(stormDone)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+			}
+			if s.c.allInAt.Load() != 0 {
+				stormMu.Lock()
+				if cfg.hubPID > 0 {
+					hubAtAllIn = readProc(cfg.hubPID)
+				}
+				selfAtAllIn = readProc(os.Getpid())
+				stormMu.Unlock()
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for i := range agents {
 		a := &agent{s: s, i: i, token: tokens[i], pending: map[uint64]pend{},
@@ -372,6 +403,16 @@ loop:
 			within = "OVER"
 		}
 		stormLine = fmt.Sprintf("all %d connected %.1f s after the first dial (ramp %s); %s the %s budget", n, storm.Seconds(), cfg.ramp, within, cfg.stormBudget)
+		<-stormDone
+		stormMu.Lock()
+		if hubAtAllIn.ok && hubAtStart.ok {
+			hubCPU := hubAtAllIn.cpu - hubAtStart.cpu
+			stormLine += fmt.Sprintf("; hub CPU from the first dial until all were in %.1f s (%.2f ms per agent)", hubCPU.Seconds(), float64(hubCPU.Microseconds())/1000/float64(n))
+		}
+		if selfAtAllIn.ok && selfAtStart.ok {
+			stormLine += fmt.Sprintf(", generator CPU %.1f s", (selfAtAllIn.cpu - selfAtStart.cpu).Seconds())
+		}
+		stormMu.Unlock()
 	}
 	stormLine += fmt.Sprintf("; %d handshakes deferred with 503, %d dials", c.deferred.Load(), c.dials.Load())
 

@@ -40,6 +40,9 @@ type Hosts interface {
 // snapshots to the agent right after, and the agent then forgets them.
 type Store interface {
 	SeriesIDs(ctx context.Context, hostID int64, keys []series.Key) ([]uint32, error)
+	// Keys returns the host's dictionary indexed by store ID as the store holds it in memory
+	// (nil when not loaded); the slice is shared and never modified, only extended.
+	Keys(hostID int64) []series.Key
 	Append(ctx context.Context, hostID int64, snaps []series.Snapshot) error
 }
 

@@ -351,6 +351,19 @@ func (s *Store) dict(ctx context.Context, hostID int64) ([]Key, []int8, error) {
 	return h.keys[:len(h.keys):len(h.keys)], h.scales[:len(h.scales):len(h.scales)], nil
 }
 
+// Keys returns the host's dictionary, indexed by series id, as held in memory: nil when it is not
+// loaded. The slice is capped and never modified in place (the dictionary only grows), so
+// callers may keep it, e.g. one per agent connection instead of a copy.
+func (s *Store) Keys(hostID int64) []Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hosts[hostID]
+	if h == nil {
+		return nil
+	}
+	return h.keys[:len(h.keys):len(h.keys)]
+}
+
 // SeriesIDs returns stable per-host ids for keys, creating and persisting missing ones.
 func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint32, error) {
 	out := make([]uint32, len(keys))
