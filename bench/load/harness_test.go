@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigil-mon/vigil/internal/hub"
 )
 
 // The tests in this package run the load generator in-process against real hub processes
@@ -147,7 +149,7 @@ func prepareHosts(t *testing.T, data string, n int) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	tokens, err := prepare(ctx, data, filepath.Join(t.TempDir(), "tokens.txt"), n, 0)
+	tokens, err := prepare(ctx, data, hub.Database{}, filepath.Join(t.TempDir(), "tokens.txt"), n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

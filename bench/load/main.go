@@ -25,11 +25,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/hub"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
 type config struct {
 	hub, data, tokens, md, label string
+	database                     string // PostgreSQL URL of the hub's database; empty = SQLite in data
 	orgID                        int64
 	n, hubPID                    int
 	interval, ramp, duration     time.Duration
@@ -45,6 +47,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.hub, "hub", "http://127.0.0.1:8080", "hub base URL (loopback only)")
 	flag.StringVar(&cfg.data, "data", "", "hub data directory, to create the hosts (not needed when --tokens already holds enough)")
+	flag.StringVar(&cfg.database, "database", os.Getenv("VIGIL_DATABASE"), "the hub's PostgreSQL URL when it runs on PostgreSQL (as vigil serve --database) [VIGIL_DATABASE]")
 	flag.StringVar(&cfg.tokens, "tokens", "load-tokens.txt", "file of agent tokens, one a line (line i = host load-i); created or extended as needed")
 	flag.Int64Var(&cfg.orgID, "org-id", 0, "organization for new hosts (default: the first one, or a new load-test owner)")
 	flag.IntVar(&cfg.n, "agents", 1000, "number of simulated agents (N)")
@@ -71,7 +74,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tokens, err := prepare(ctx, cfg.data, cfg.tokens, cfg.n, cfg.orgID)
+	tokens, err := prepare(ctx, cfg.data, hub.Database{URL: cfg.database}, cfg.tokens, cfg.n, cfg.orgID)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)

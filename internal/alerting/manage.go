@@ -171,7 +171,7 @@ func (s *Service) Channels(ctx context.Context, orgID int64) ([]Channel, error) 
 	if _, err := s.load(ctx, orgID); err != nil {
 		return nil, err
 	}
-	cs, err := loadDocs[Channel](ctx, s.cfg.DB, meta.AlertChannels, orgID)
+	cs, err := s.loadChannels(ctx, orgID)
 	for i := range cs {
 		cs[i] = cs[i].Redact()
 	}
@@ -205,7 +205,11 @@ func (s *Service) PutChannel(ctx context.Context, orgID int64, c Channel, create
 	if err := c.Validate(); err != nil {
 		return c.Redact(), err
 	}
-	return c.Redact(), s.putDoc(ctx, o, meta.AlertChannels, c.ID, c, create)
+	stored, err := s.seal(orgID, c)
+	if err != nil {
+		return c.Redact(), err
+	}
+	return c.Redact(), s.putDoc(ctx, o, meta.AlertChannels, c.ID, stored, create)
 }
 
 // DeleteChannel removes a channel; it refuses (a field error on "id") while a rule, the

@@ -14,11 +14,18 @@ import (
 // one must still store and show every value under its own name.
 func TestReconnectWithReorderedDictionary(t *testing.T) {
 	f := newFixture(t)
-	obs := func() map[string]float64 {
+	// obs returns what the observer saw of the snapshot at ts; the hub tells observers after
+	// the ack, so it waits for that snapshot.
+	obs := func(ts int64) map[string]float64 {
 		o := f.h.cfg.Observer.(*testObserver)
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		return maps.Clone(o.values)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			o.mu.Lock()
+			last, v := o.last[1], maps.Clone(o.values)
+			o.mu.Unlock()
+			if last == ts || time.Now().After(deadline) {
+				return v
+			}
+		}
 	}
 	base := time.Now().Add(-time.Minute).Truncate(time.Second).UnixMilli()
 	tests := []struct {
@@ -58,7 +65,7 @@ func TestReconnectWithReorderedDictionary(t *testing.T) {
 		}
 		a.write(t, frame)
 		a.expectAck(t, 1)
-		if got := obs(); !maps.Equal(got, tc.want) {
+		if got := obs(ts); !maps.Equal(got, tc.want) {
 			t.Errorf("%s: observer saw %v, want %v", tc.name, got, tc.want)
 		}
 		at, latest, ok := f.store.Latest(1)

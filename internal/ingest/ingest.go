@@ -65,12 +65,25 @@ type Extras interface {
 	Services(ctx context.Context, host Host, m *wire.Services) error
 }
 
+// Probes connects agents that run uptime checks for the hub (protocol version 3, remote
+// probes); the uptime service implements it. Calls come from connection goroutines.
+type Probes interface {
+	// ProbeChecks is the complete list of checks a host's agent runs.
+	ProbeChecks(hostID int64) []wire.ProbeCheck
+	// ProbeResults takes an agent's results.
+	ProbeResults(ctx context.Context, hostID int64, results []wire.ProbeResult)
+	// ProbeAgentOnline is told when an agent connects (with whether it accepts probes) and
+	// when it disconnects.
+	ProbeAgentOnline(ctx context.Context, hostID int64, online, accepts bool)
+}
+
 // Config holds the dependencies the composition root passes in.
 type Config struct {
 	Hosts      Hosts
 	Store      Store
 	Observer   Observer
 	Extras     Extras // nil drops version 2 messages
+	Probes     Probes // nil: agents are never asked to run checks
 	Compressor *wire.Compressor
 	Logger     *slog.Logger
 	Registry   prometheus.Registerer
@@ -180,6 +193,25 @@ func (h *Handler) SetLive(hostID int64, on bool) {
 		kind = wire.CommandLiveOn
 	}
 	c.send(c.enc.Command(&wire.Command{Kind: kind}))
+}
+
+// ChecksChanged sends a connected agent that accepts probes its new list of checks (from
+// Probes.ProbeChecks). It is a no-op for other hosts: an agent gets its list when it connects.
+func (h *Handler) ChecksChanged(hostID int64) {
+	h.mu.Lock()
+	c := h.conns[hostID]
+	h.mu.Unlock()
+	if c != nil && c.probes {
+		c.sendProbeChecks()
+	}
+}
+
+// AcceptsProbes reports whether the host's agent is connected here and accepts probes.
+func (h *Handler) AcceptsProbes(hostID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.conns[hostID]
+	return c != nil && c.probes
 }
 
 // Disconnect closes the connection of a host whose token was revoked or which was deleted, and

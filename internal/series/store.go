@@ -105,6 +105,7 @@ type Store struct {
 	dictStmt *sql.Stmt
 	// checkpointed is closed when the checkpointer has stopped.
 	checkpointed chan struct{}
+	now          func() time.Time // injected by tests
 }
 
 // hostState is what the store keeps in memory per host: the series dictionary and the newest
@@ -116,6 +117,9 @@ type hostState struct {
 	scales  []int8 // decimal digits per series id; -1 = float
 	latestT int64
 	latest  []Sample // nil until known
+	// checked is when the dictionary was last read from the database, latestChecked when the
+	// newest snapshot was (both matter only when other hubs share the database, see shared.go).
+	checked, latestChecked time.Time
 }
 
 // ids sets out[i] to the id of keys[i] and returns the keys not in the dictionary (each once).
@@ -194,13 +198,8 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	if opts.HourRetention <= 0 {
 		opts.HourRetention = 2 * 365 * 24 * time.Hour
 	}
-	for _, q := range schema {
-		if dialect == "sqlite" {
-			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
-		}
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("create series tables: %w", err)
-		}
+	if err := createSchema(ctx, db, dialect); err != nil {
+		return nil, err
 	}
 	enc, dec, err := newZstd()
 	if err != nil {
@@ -215,11 +214,44 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 		db:       db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
 		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{}, regs: map[int64]*sync.Mutex{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointed: make(chan struct{}),
+		checkpointed: make(chan struct{}), now: time.Now,
 	}
 	go s.writer()
 	go func() { defer close(s.checkpointed); s.checkpointer() }()
 	return s, nil
+}
+
+// schemaLock is the PostgreSQL advisory lock key that serialises the series tables' creation
+// across hubs starting at once (the metadata store's migrations use their own key).
+const schemaLock = 0x76736572 // "vser"
+
+// createSchema creates the store's tables when missing. On PostgreSQL, CREATE TABLE IF NOT
+// EXISTS run by two sessions at once can still fail on the catalog's unique index
+// (pg_type_typname_nsp_index), so hubs starting together queue on an advisory lock, held on
+// one pinned connection.
+func createSchema(ctx context.Context, db *sql.DB, dialect string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("create series tables: %w", err)
+	}
+	defer conn.Close()
+	if dialect == "postgres" {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+			return fmt.Errorf("wait for other hubs to create the series tables: %w", err)
+		}
+		// A fresh context: the caller's may be cancelled, and a lock left on a pooled
+		// connection would block every other hub's start.
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	}
+	for _, q := range schema {
+		if dialect == "sqlite" {
+			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create series tables: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops the writer after committing what was queued. The database belongs to the
@@ -311,7 +343,7 @@ func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
 
 // readHost reads a host's series dictionary from the database.
 func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) {
-	h := &hostState{}
+	h := &hostState{checked: s.now()}
 	// Prepared once: after a hub restart every agent's handshake reads its host here, and
 	// parsing the query each time was a visible share of the hub's CPU in that storm.
 	rows, err := s.dictStmt.QueryContext(ctx, hostID)
@@ -386,6 +418,16 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	if fresh, err = lookup(); err != nil || len(fresh) == 0 { // another caller created them
 		return out, err
 	}
+	if s.shared() {
+		// Another hub may have registered series of this host (its agent failed over):
+		// take their ids into account, or the new ones would collide with them.
+		if err := s.refreshHost(ctx, hostID, 0); err != nil {
+			return nil, err
+		}
+		if fresh, err = lookup(); err != nil || len(fresh) == 0 {
+			return out, err
+		}
+	}
 	s.mu.Lock()
 	hs, err := s.host(ctx, hostID) // reloads when DeleteHost ran since lookup
 	var next uint32
@@ -418,8 +460,7 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	s.mu.Lock()
 	if h := s.hosts[hostID]; h != nil { // nil when DeleteHost ran meanwhile; reload next time
 		for i, k := range fresh {
-			h.keys = append(h.keys, Intern(k))
-			h.scales = append(h.scales, scales[i])
+			h.addKey(next+uint32(i), Intern(k), scales[i])
 		}
 	}
 	s.mu.Unlock()

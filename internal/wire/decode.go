@@ -44,6 +44,9 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 		default:
 			w.Live = live == 1
 		}
+		if r.err == nil {
+			d.version = w.Version // the agent's side learns the connection's version here
+		}
 		m = w
 	case TypeDict:
 		m = &Dict{Series: d.readSeries(r)}
@@ -71,6 +74,15 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 		default:
 			m = readServices(r)
 		}
+	case TypeProbeChecks, TypeProbeResults:
+		if d.version < 3 {
+			return nil, malformed("%s frame needs protocol version 3, connection speaks %d", t, d.version)
+		}
+		if t == TypeProbeChecks {
+			m = readProbeChecks(r)
+		} else {
+			m = readProbeResults(r)
+		}
 	}
 	r.done(m.Type().String())
 	if r.err != nil {
@@ -91,6 +103,15 @@ func (d *Decoder) hello(r *reader) *Hello {
 		r.fail("second hello on one connection")
 	}
 	h.Series = d.readSeries(r)
+	if h.Version >= 3 && r.err == nil {
+		switch f := r.byte1("hello flags"); {
+		case r.err != nil:
+		case f&^HelloProbes != 0:
+			r.fail("unknown hello flags %#x", f)
+		default:
+			h.Probes = f&HelloProbes != 0
+		}
+	}
 	if r.err == nil {
 		d.version = h.Version
 	}
@@ -196,6 +217,10 @@ func (t Type) String() string {
 		return "proc_events"
 	case TypeServices:
 		return "services"
+	case TypeProbeChecks:
+		return "probe_checks"
+	case TypeProbeResults:
+		return "probe_results"
 	}
 	return "unknown"
 }

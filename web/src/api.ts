@@ -29,6 +29,8 @@ export interface Facts {
   memory_bytes: number;
   boot_time: string;
   virtualization: string;
+  /** The agent was started with --probes: it runs uptime checks for the hub. */
+  probes: boolean;
 }
 
 export interface Host {
