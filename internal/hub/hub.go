@@ -76,6 +76,13 @@ func DSN(dataDir string) string {
 // Run starts the hub and blocks until ctx is cancelled, then shuts down cleanly.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Logger.With("component", "hub")
+	if addr := os.Getenv("VIGIL_PPROF_LISTEN"); addr != "" {
+		stop, err := startProfiler(addr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
 	}
