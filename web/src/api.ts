@@ -325,6 +325,8 @@ function csrfToken(): string {
 
 interface RequestOptions {
   body?: unknown;
+  /** A body sent as is (YAML import), instead of body as JSON. */
+  raw?: { text: string; type: string };
   /** false for endpoints where 401 is an expected answer (login). */
   redirectOn401?: boolean;
   signal?: AbortSignal;
@@ -333,6 +335,7 @@ interface RequestOptions {
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.raw) headers["Content-Type"] = opts.raw.type;
   if (method !== "GET" && method !== "HEAD") headers["X-Vigil-CSRF"] = csrfToken();
   let res: Response;
   try {
@@ -340,7 +343,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
       method,
       headers,
       credentials: "same-origin",
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ? opts.raw.text : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
     });
   } catch (e) {
