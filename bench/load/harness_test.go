@@ -137,10 +137,11 @@ func tail(s string, n int) string {
 }
 
 // loadConfig is the generator's configuration for tests: the realistic 148-series host of the
-// command's defaults, reports every 5 s.
+// command's defaults, reports every 5 s. The window starts one interval after every agent is
+// in, waiting up to 30 s past the ramp and warm-up for that (a loaded CI machine).
 func loadConfig(hubURL string, hubPID, n int, interval, ramp, duration time.Duration) config {
 	return config{hub: hubURL, hubPID: hubPID, n: n, interval: interval, ramp: ramp, duration: duration,
-		grace: 5 * time.Second, report: 5 * time.Second, cores: 6, mounts: 4, disks: 2, nics: 2, temps: 10}
+		settle: 30 * time.Second, stormBudget: time.Minute, grace: 5 * time.Second, report: 5 * time.Second, cores: 6, mounts: 4, disks: 2, nics: 2, temps: 10}
 }
 
 // prepareHosts creates n load hosts in data (the hub must not run yet) and returns their tokens.

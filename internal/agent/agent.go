@@ -180,7 +180,7 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 		extra: extras{fresh: make(chan struct{}, 1)}, older: map[string]olderHub{},
 	}
 	if cfg.Probes {
-		a.probes = newProbeRunner(a.log.With("component", "probes"))
+		a.probes = newProbeRunner(a.log)
 	}
 	a.conn.log = a.log
 	if cfg.SpoolDir != "" {

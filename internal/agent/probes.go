@@ -40,7 +40,9 @@ func newProbeRunner(logger *slog.Logger) *probeRunner {
 	env := check.NewEnv(nil) // push checks are judged by the hub and never assigned
 	env.Location = func() string { return check.LocationName(p.hostID.Load()) }
 	p.sched = check.NewScheduler(check.SchedulerConfig{
-		Sink: p, Logger: logger, Concurrency: 16,
+		// The scheduler's up/down transitions are the agent's own view within the hub's
+		// quorum, not the check's state: only its warnings and errors are worth logging here.
+		Sink: p, Logger: slog.New(warnOnly{logger.Handler()}), Concurrency: 16,
 		NewProber: func(id int64, s check.Spec) (check.Prober, error) { return check.NewProber(id, s, env) },
 	})
 	return p
@@ -160,3 +162,12 @@ func (a *Agent) sendProbeResults(enc *wire.Encoder, write func([]byte) error) er
 	}
 	return write(frame)
 }
+
+// warnOnly passes on records of level Warn and above.
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+}
+func (w warnOnly) WithAttrs(a []slog.Attr) slog.Handler { return warnOnly{w.Handler.WithAttrs(a)} }
+func (w warnOnly) WithGroup(n string) slog.Handler      { return warnOnly{w.Handler.WithGroup(n)} }

@@ -94,9 +94,6 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte, version u
 		// The hub welcomes with the version the connection speaks; version 2 adds the
 		// best-effort process and service reports.
 		version = min(version, w.Version)
-		if a.probes != nil {
-			a.probes.hostID.Store(int64(w.HostID))
-		}
 	}
 	// Without a version 2 connection nothing reads the extras: never wake for them.
 	var extraFresh chan struct{}
@@ -273,6 +270,11 @@ func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder,
 		if err != nil {
 			ws.Close(websocket.StatusPolicyViolation, "malformed frame")
 			return fmt.Errorf("hub sent a malformed frame: %w", err)
+		}
+		if w, ok := m.(*wire.Welcome); ok && a.probes != nil {
+			// Here, not in the sender loop: the hub's list of checks may be the very next
+			// frame, and its probes must already carry this agent's name.
+			a.probes.hostID.Store(int64(w.HostID))
 		}
 		switch m := m.(type) {
 		case *wire.Welcome, *wire.Ack:

@@ -76,6 +76,13 @@ func DSN(dataDir string) string {
 // Run starts the hub and blocks until ctx is cancelled, then shuts down cleanly.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Logger.With("component", "hub")
+	if addr := os.Getenv("VIGIL_PPROF_LISTEN"); addr != "" {
+		stop, err := startProfiler(addr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
 	}
@@ -152,7 +159,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var _ api.Checks = checks
 	logAuthSettings(log, cfg)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState, checks: checks}, Agents: ing, Storage: storageAdapter{store},
 		Processes: hostState, Checks: checks, Alerting: alerts,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,

@@ -16,7 +16,7 @@ import (
 // once the first agent's hello is done, the second gets in, and only hello'd agents count as
 // connected.
 func TestHandshakeAdmission(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.MaxHandshakes = 1 })
+	f := newFixture(t, func(c *Config) { c.MaxHandshakes = 1; c.AdmitWait = 100 * time.Millisecond })
 	first, _, err := f.dial(t, "vgh_one")
 	if err != nil {
 		t.Fatal(err)

@@ -78,9 +78,6 @@ func (h *hostState) addKey(id uint32, k Key, scale int8) {
 		h.keys = append(h.keys, k)
 		h.scales = append(h.scales, scale)
 	}
-	if k != (Key{}) {
-		h.byKey[k] = id
-	}
 }
 
 // lockMaintenance takes the cross-hub maintenance lock on a shared database. ok is false when
