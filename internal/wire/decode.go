@@ -6,7 +6,7 @@ import "unique"
 // Encoder it holds the dictionary and live delta context, sees frames in order and is not safe
 // for concurrent use. A decoding error leaves the Decoder unusable: close the connection.
 type Decoder struct {
-	c      *Compressor
+	c *Compressor
 	// scales holds each series' decimal scale, indexed by series ID: all the decoder needs of
 	// the dictionary. The names are returned in the hello and dict messages and not kept
 	// here: a hub holds thousands of decoders, and the caller keeps the names it needs.
