@@ -140,6 +140,9 @@ type hubEnv struct {
 	url, data, email, password, token string
 	hub                               *proc
 	client                            *http.Client
+	// dbArgs select the database for the hub and every admin command (--database …); nil
+	// means the embedded SQLite database in data.
+	dbArgs []string
 }
 
 var (
@@ -151,11 +154,17 @@ var (
 
 func startHub(t *testing.T, extra ...string) *hubEnv {
 	t.Helper()
-	e := &hubEnv{data: t.TempDir(), email: "owner@example.com", password: "correct horse battery staple", client: http.DefaultClient}
-	e.hub = start(t, "vigil", append([]string{"serve", "--data", e.data, "--listen", "127.0.0.1:0"}, extra...)...)
+	return startHubOn(t, nil, extra...)
+}
+
+// startHubOn is startHub on the database dbArgs name (nil: SQLite in the data directory).
+func startHubOn(t *testing.T, dbArgs []string, extra ...string) *hubEnv {
+	t.Helper()
+	e := &hubEnv{data: t.TempDir(), email: "owner@example.com", password: "correct horse battery staple", client: http.DefaultClient, dbArgs: dbArgs}
+	e.hub = start(t, "vigil", append(append([]string{"serve", "--data", e.data, "--listen", "127.0.0.1:0"}, dbArgs...), extra...)...)
 	e.url = e.hub.waitFor(t, urlRe, 20*time.Second)[1]
-	run(t, e.password+"\n", "vigil", "admin", "create", "--email", e.email, "--data", e.data)
-	out := run(t, "", "vigil", "token", "create", "--email", e.email, "--name", "e2e", "--scope", "write", "--data", e.data)
+	e.cli(t, e.password+"\n", "admin", "create", "--email", e.email)
+	out := e.cli(t, "", "token", "create", "--email", e.email, "--name", "e2e", "--scope", "write")
 	e.token = secretRe.FindString(out)
 	if e.token == "" {
 		t.Fatalf("no API token in output of token create:\n%s", out)
@@ -163,10 +172,16 @@ func startHub(t *testing.T, extra ...string) *hubEnv {
 	return e
 }
 
+// cli runs an admin command of vigil on this hub's data directory and database.
+func (e *hubEnv) cli(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	return run(t, stdin, "vigil", append(append(args, "--data", e.data), e.dbArgs...)...)
+}
+
 // addHost registers a host through the CLI and returns its id and agent token.
 func (e *hubEnv) addHost(t *testing.T, name string) (int64, string) {
 	t.Helper()
-	out := run(t, "", "vigil", "host", "add", "--name", name, "--public-url", e.url, "--data", e.data)
+	out := e.cli(t, "", "host", "add", "--name", name, "--public-url", e.url)
 	tok := agentRe.FindString(out)
 	m := hostIDRe.FindStringSubmatch(out)
 	if tok == "" || m == nil {

@@ -19,6 +19,7 @@ import (
 // counters are shared by every simulated agent.
 type counters struct {
 	connected    atomic.Int64
+	allInAt      atomic.Int64 // UnixNano when all N agents were first connected at once: the end of the connection storm
 	dials        atomic.Int64
 	dialErrors   atomic.Int64
 	refused      atomic.Int64 // HTTP 401 at upgrade
@@ -105,12 +106,14 @@ func (a *agent) run(ctx context.Context) {
 		if err != nil && !errors.As(err, &busy) {
 			a.s.c.noteErr("agent load-%d: %v", a.i, err)
 		}
-		d := backoff/2 + time.Duration(rnd.Int64N(int64(backoff)))
-		if backoff < 30*time.Second {
-			backoff *= 2
-		}
-		if busy.after > 0 { // as the real agent: the hub's delay plus up to half again
+		// As the real agent (internal/agent): full jitter over the backoff; a deferral (503)
+		// waits the hub's delay plus up to half again and does not grow the backoff, since
+		// the hub is up and said when to come back.
+		d := time.Duration(rnd.Int64N(int64(backoff))) + 1
+		if busy.after > 0 {
 			d = max(d, busy.after+time.Duration(rnd.Int64N(int64(busy.after)/2+1)))
+		} else if backoff < 30*time.Second {
+			backoff *= 2
 		}
 		select {
 		case <-ctx.Done():
@@ -179,7 +182,9 @@ func (a *agent) session(ctx context.Context) (established bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("hello: %w", err)
 	}
-	c.connected.Add(1)
+	if c.connected.Add(1) == int64(a.s.cfg.n) {
+		c.allInAt.CompareAndSwap(0, time.Now().UnixNano())
+	}
 	defer c.connected.Add(-1)
 
 	// The reader's context is not ctx: cancelling a read's context makes coder/websocket drop the

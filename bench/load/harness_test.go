@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigil-mon/vigil/internal/hub"
 )
 
 // The tests in this package run the load generator in-process against real hub processes
@@ -135,10 +137,11 @@ func tail(s string, n int) string {
 }
 
 // loadConfig is the generator's configuration for tests: the realistic 148-series host of the
-// command's defaults, reports every 5 s.
+// command's defaults, reports every 5 s. The window starts one interval after every agent is
+// in, waiting up to 30 s past the ramp and warm-up for that (a loaded CI machine).
 func loadConfig(hubURL string, hubPID, n int, interval, ramp, duration time.Duration) config {
 	return config{hub: hubURL, hubPID: hubPID, n: n, interval: interval, ramp: ramp, duration: duration,
-		grace: 5 * time.Second, report: 5 * time.Second, cores: 6, mounts: 4, disks: 2, nics: 2, temps: 10}
+		settle: 30 * time.Second, stormBudget: time.Minute, grace: 5 * time.Second, report: 5 * time.Second, cores: 6, mounts: 4, disks: 2, nics: 2, temps: 10}
 }
 
 // prepareHosts creates n load hosts in data (the hub must not run yet) and returns their tokens.
@@ -146,7 +149,7 @@ func prepareHosts(t *testing.T, data string, n int) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	tokens, err := prepare(ctx, data, filepath.Join(t.TempDir(), "tokens.txt"), n, 0)
+	tokens, err := prepare(ctx, data, hub.Database{}, filepath.Join(t.TempDir(), "tokens.txt"), n, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,15 +25,17 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/hub"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
 type config struct {
 	hub, data, tokens, md, label string
+	database                     string // PostgreSQL URL of the hub's database; empty = SQLite in data
 	orgID                        int64
 	n, hubPID                    int
 	interval, ramp, duration     time.Duration
-	settle                       time.Duration
+	settle, stormBudget          time.Duration
 	grace, report                time.Duration
 	prepareOnly                  bool
 	recordAcks                   bool // keep every acknowledged snapshot's time (tests)
@@ -45,6 +47,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.hub, "hub", "http://127.0.0.1:8080", "hub base URL (loopback only)")
 	flag.StringVar(&cfg.data, "data", "", "hub data directory, to create the hosts (not needed when --tokens already holds enough)")
+	flag.StringVar(&cfg.database, "database", os.Getenv("VIGIL_DATABASE"), "the hub's PostgreSQL URL when it runs on PostgreSQL (as vigil serve --database) [VIGIL_DATABASE]")
 	flag.StringVar(&cfg.tokens, "tokens", "load-tokens.txt", "file of agent tokens, one a line (line i = host load-i); created or extended as needed")
 	flag.Int64Var(&cfg.orgID, "org-id", 0, "organization for new hosts (default: the first one, or a new load-test owner)")
 	flag.IntVar(&cfg.n, "agents", 1000, "number of simulated agents (N)")
@@ -52,7 +55,8 @@ func main() {
 	flag.DurationVar(&cfg.interval, "interval", 10*time.Second, "snapshot interval of every agent")
 	flag.DurationVar(&cfg.ramp, "ramp", 20*time.Second, "connect agents evenly over this long")
 	flag.DurationVar(&cfg.duration, "duration", 60*time.Second, "measured window, after the ramp, one warm-up interval and --settle")
-	flag.DurationVar(&cfg.settle, "settle", 0, "extra wait after the ramp before measuring, for agents deferred by the hub's admission control to get in")
+	flag.DurationVar(&cfg.settle, "settle", 0, "longest extra wait after the ramp and warm-up for every agent to be connected (agents the hub's admission control deferred get in meanwhile); the window starts one interval after the last one got in")
+	flag.DurationVar(&cfg.stormBudget, "storm-budget", 60*time.Second, "budget for the connection storm: every agent connected within this long of the first dial (reported beside the keep-up verdict, docs/benchmarks.md)")
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "after the window, how long to wait for outstanding acks")
 	flag.DurationVar(&cfg.report, "report", 10*time.Second, "progress report period")
 	flag.BoolVar(&cfg.prepareOnly, "prepare-only", false, "create hosts and tokens, then exit")
@@ -70,7 +74,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tokens, err := prepare(ctx, cfg.data, cfg.tokens, cfg.n, cfg.orgID)
+	tokens, err := prepare(ctx, cfg.data, hub.Database{URL: cfg.database}, cfg.tokens, cfg.n, cfg.orgID)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -117,6 +121,7 @@ type sample struct {
 	lat, latSteady                   histSnap
 	hub, self                        procStat
 	hm                               hubMetrics
+	pg                               pgStat
 }
 
 // result is the run's outcome over the measured window.
@@ -168,6 +173,37 @@ func run(ctx context.Context, cfg config, tokens []string) (result, error) {
 	agents := make([]*agent, n)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// CPU the hub and the generator spent on the connection storm: a figure that depends less
+	// on what else the machine runs than the storm's wall time does.
+	var hubAtStart, selfAtStart procStat
+	if cfg.hubPID > 0 {
+		hubAtStart = readProc(cfg.hubPID)
+	}
+	selfAtStart = readProc(os.Getpid())
+	var stormMu sync.Mutex
+	var hubAtAllIn, selfAtAllIn procStat
+	stormDone := make(chan struct{})
+	go func() {
+		defer close(stormDone)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-runCtx.Done():
+				return
+			case <-t.C:
+			}
+			if s.c.allInAt.Load() != 0 {
+				stormMu.Lock()
+				if cfg.hubPID > 0 {
+					hubAtAllIn = readProc(cfg.hubPID)
+				}
+				selfAtAllIn = readProc(os.Getpid())
+				stormMu.Unlock()
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	for i := range agents {
 		a := &agent{s: s, i: i, token: tokens[i], pending: map[uint64]pend{},
@@ -206,6 +242,7 @@ func run(ctx context.Context, cfg config, tokens []string) (result, error) {
 		if cfg.hubPID > 0 {
 			sm.hub = readProc(cfg.hubPID)
 		}
+		sm.pg = readPostgres(databaseName(cfg.database))
 		return sm
 	}
 
@@ -235,8 +272,16 @@ loop:
 			interrupted = true
 			break loop
 		case <-steadyTimer.C:
-			if now := time.Now(); s.c.connected.Load() < int64(n) && now.Before(warm.Add(cfg.settle)) {
-				steadyTimer.Reset(250 * time.Millisecond)
+			now := time.Now()
+			var allInAt time.Time
+			if ns := s.c.allInAt.Load(); ns != 0 {
+				allInAt = time.Unix(0, ns)
+			}
+			// Steady state begins one interval after the last agent got in: by then every agent
+			// has sent a snapshot on its new connection and the hub has worked off the storm.
+			inAndWarm := !allInAt.IsZero() && !now.Before(allInAt.Add(cfg.interval))
+			if !inAndWarm && now.Before(warm.Add(cfg.settle)) {
+				steadyTimer.Reset(100 * time.Millisecond)
 				continue
 			}
 			s.steadyAt.Store(time.Now().UnixNano())
@@ -318,7 +363,7 @@ loop:
 	sm.hubCPU, sm.selfCPU = cpuPct(steadyStart.hub, endS.hub, w), cpuPct(steadyStart.self, endS.self, w)
 	sm.hubRSS, sm.selfRSS = endS.hub.rss, endS.self.rss
 	c := s.c
-	keepsUp := !interrupted && ws > 0 && sm.ackRate >= 0.95*offered && sm.p99 > 0 && sm.p99 < time.Second && connectedAtEnd == int64(n)
+	keepsUp := !interrupted && ws > 0 && sm.ackRate >= 0.95*offered && sm.p99 > 0 && sm.p99 < time.Second && connectedAtEnd == int64(n) && windowConn == int64(n)
 	verdict := "KEEPS UP"
 	if !keepsUp {
 		var why []string
@@ -327,6 +372,9 @@ loop:
 		}
 		if sm.p99 == 0 || sm.p99 >= time.Second {
 			why = append(why, "ack p99 ≥ 1 s (or no acks)")
+		}
+		if windowConn != int64(n) {
+			why = append(why, fmt.Sprintf("the window began with only %d of %d agents connected: the connection storm outlasted ramp + warm-up + settle", windowConn, n))
 		}
 		if connectedAtEnd != int64(n) {
 			why = append(why, fmt.Sprintf("only %d of %d agents connected at the end", connectedAtEnd, n))
@@ -348,6 +396,31 @@ loop:
 			endS.hm.connected, endS.hm.goroutines, sm.hubSnapRate, endS.hm.storeErrors, endS.hm.protocolErrors, endS.hm.refused)
 	}
 
+	// The connection storm, its own figure: from the first dial until all N were connected.
+	storm := time.Duration(0)
+	stormLine := fmt.Sprintf("not over: %d of %d connected when the run ended", connectedAtEnd, n)
+	stormOK := false
+	if ns := c.allInAt.Load(); ns != 0 {
+		storm = time.Unix(0, ns).Sub(s.start)
+		stormOK = storm <= cfg.stormBudget
+		within := "within"
+		if !stormOK {
+			within = "OVER"
+		}
+		stormLine = fmt.Sprintf("all %d connected %.1f s after the first dial (ramp %s); %s the %s budget", n, storm.Seconds(), cfg.ramp, within, cfg.stormBudget)
+		<-stormDone
+		stormMu.Lock()
+		if hubAtAllIn.ok && hubAtStart.ok {
+			hubCPU := hubAtAllIn.cpu - hubAtStart.cpu
+			stormLine += fmt.Sprintf("; hub CPU from the first dial until all were in %.1f s (%.2f ms per agent)", hubCPU.Seconds(), float64(hubCPU.Microseconds())/1000/float64(n))
+		}
+		if selfAtAllIn.ok && selfAtStart.ok {
+			stormLine += fmt.Sprintf(", generator CPU %.1f s", (selfAtAllIn.cpu - selfAtStart.cpu).Seconds())
+		}
+		stormMu.Unlock()
+	}
+	stormLine += fmt.Sprintf("; %d handshakes deferred with 503, %d dials", c.deferred.Load(), c.dials.Load())
+
 	fmt.Println()
 	fmt.Printf("== summary: %d agents, interval %s, measured window %s from %s after the start (ramp %s + warm-up %s + settle up to %s; %d agents connected then)\n",
 		n, cfg.interval, w.Round(time.Second), windowAt.Round(time.Second), cfg.ramp, cfg.interval, cfg.settle, windowConn)
@@ -358,14 +431,19 @@ loop:
 	fmt.Printf("backlog        %d unacked at window end (worst agent %d, worst ever on one connection %d); %d still unacked after %s grace\n", blEnd, worstEnd, c.maxInflight1.Load(), unacked, cfg.grace)
 	fmt.Printf("hub            CPU %.1f %% of one core, RSS %s\n", sm.hubCPU, fmtMB(sm.hubRSS))
 	fmt.Printf("generator      CPU %.1f %% of one core, RSS %s (same machine)\n", sm.selfCPU, fmtMB(sm.selfRSS))
+	pgDB, pgAll := pgPct(steadyStart.pg, endS.pg, w)
+	if pgDB >= 0 {
+		fmt.Printf("PostgreSQL     CPU %.1f %% of one core in the backends of database %s, %.1f %% the whole server (incl. other users)\n", pgDB, databaseName(cfg.database), pgAll)
+	}
+	fmt.Printf("connect storm  %s\n", stormLine)
 	fmt.Printf("connections    %d of %d connected at the end; %s\n", connectedAtEnd, n, errLine)
 	fmt.Println(hubMetricsLine)
 	if firstErr != "" {
 		fmt.Println("first error    " + firstErr)
 	}
 	fmt.Println("verdict        " + verdict)
-	fmt.Printf("RESULT agents=%d keeps_up=%t ack_rate=%.1f offered=%.1f p99_ms=%.1f hub_cpu=%.1f hub_rss_mb=%.0f\n",
-		n, keepsUp, sm.ackRate, offered, float64(sm.p99.Microseconds())/1000, sm.hubCPU, float64(sm.hubRSS)/(1<<20))
+	fmt.Printf("RESULT agents=%d keeps_up=%t ack_rate=%.1f offered=%.1f p99_ms=%.1f hub_cpu=%.1f hub_rss_mb=%.0f storm_s=%.1f storm_ok=%t\n",
+		n, keepsUp, sm.ackRate, offered, float64(sm.p99.Microseconds())/1000, sm.hubCPU, float64(sm.hubRSS)/(1<<20), storm.Seconds(), stormOK)
 
 	res := result{keepsUp: keepsUp, verdict: verdict, offered: offered, ackRate: sm.ackRate, p99: sm.p99,
 		connected: connectedAtEnd, disconnects: c.disconnects.Load(), lost: c.lost.Load(), writeErrs: c.writeErrors.Load(),
@@ -396,9 +474,13 @@ loop:
 		fmt.Fprintf(&b, "| unacked at window end | %d (worst agent %d); %d after %s grace | bounded |\n", blEnd, worstEnd, unacked, cfg.grace)
 		fmt.Fprintf(&b, "| hub CPU | %.1f %% of one core (%.1f %% of the machine's 2 cores) | within 2 cores at 10,000 agents |\n", sm.hubCPU, sm.hubCPU/2)
 		fmt.Fprintf(&b, "| hub RSS | %s | — |\n", fmtMB(sm.hubRSS))
+		if pgDB >= 0 {
+			fmt.Fprintf(&b, "| PostgreSQL CPU (same 2 cores) | %.1f %% of one core in the hub's backends; %.1f %% for the whole server, including background writers and other users of this server | — |\n", pgDB, pgAll)
+		}
 		fmt.Fprintf(&b, "| generator CPU (same 2 cores) | %.1f %% of one core, RSS %s | — |\n", sm.selfCPU, fmtMB(sm.selfRSS))
 		fmt.Fprintf(&b, "| batch frame size | %.0f B per snapshot | ≤ 250 B |\n", sm.bytesPerSnap)
-		fmt.Fprintf(&b, "| connections | %d of %d connected at the end | all |\n\n", connectedAtEnd, n)
+		fmt.Fprintf(&b, "| connections | %d of %d connected at the end | all |\n", connectedAtEnd, n)
+		fmt.Fprintf(&b, "| connection storm (measured apart from the window) | %s | all connected within %s of the first dial (proposed budget, docs/benchmarks.md) |\n\n", stormLine, cfg.stormBudget)
 		fmt.Fprintf(&b, "Errors: %s.", errLine)
 		if firstErr != "" {
 			fmt.Fprintf(&b, " First error: `%s`.", firstErr)

@@ -46,7 +46,7 @@ func readTokens(path string) ([]string, error) {
 // host of that name exists without a known token, given a fresh token) in one transaction,
 // mirroring meta.CreateHost's insert: 10,000 single-row transactions would each wait for a WAL
 // commit, one transaction takes a fraction of a second.
-func prepare(ctx context.Context, dataDir, tokensPath string, n int, orgID int64) ([]string, error) {
+func prepare(ctx context.Context, dataDir string, database hub.Database, tokensPath string, n int, orgID int64) ([]string, error) {
 	tokens, err := readTokens(tokensPath)
 	if err != nil {
 		return nil, fmt.Errorf("read tokens from %s: %w", tokensPath, err)
@@ -55,16 +55,13 @@ func prepare(ctx context.Context, dataDir, tokensPath string, n int, orgID int64
 		fmt.Printf("prepare: reusing %d agent tokens from %s\n", n, tokensPath)
 		return tokens[:n], nil
 	}
-	if dataDir == "" {
-		return nil, fmt.Errorf("%s holds %d tokens, %d needed: pass --data DIR of the hub to create hosts", tokensPath, len(tokens), n)
+	if dataDir == "" && !database.IsPostgres() {
+		return nil, fmt.Errorf("%s holds %d tokens, %d needed: pass --data DIR (or --database URL) of the hub to create hosts", tokensPath, len(tokens), n)
 	}
 	start := time.Now()
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, err
-	}
-	db, err := meta.Open(ctx, "sqlite", hub.DSN(dataDir))
+	db, err := hub.OpenMeta(ctx, database, dataDir)
 	if err != nil {
-		return nil, fmt.Errorf("open metadata store in %s: %w", dataDir, err)
+		return nil, fmt.Errorf("open the hub's metadata store: %w", err)
 	}
 	defer db.Close()
 	if orgID == 0 {
@@ -93,8 +90,12 @@ func prepare(ctx context.Context, dataDir, tokensPath string, n int, orgID int64
 	// Same columns as meta.CreateHost (org_id, name, token_hash, created_at; facts and
 	// agent_version take their defaults). A host of that name from an earlier run whose token
 	// was lost gets a new token, as meta.EnsureHostToken would.
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO hosts (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (org_id, name) DO UPDATE SET token_hash = excluded.token_hash`)
+	insert := `INSERT INTO hosts (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (org_id, name) DO UPDATE SET token_hash = excluded.token_hash`
+	if db.Dialect() == "postgres" {
+		insert = strings.NewReplacer("(?, ?, ?, ?)", "($1, $2, $3, $4)").Replace(insert)
+	}
+	stmt, err := tx.PrepareContext(ctx, insert)
 	if err != nil {
 		return nil, err
 	}

@@ -11,26 +11,45 @@
 # 30), INTERVAL (default 10s), SCENARIOS (default "1000 10000"), SEARCH (1/0, default 1),
 # SEARCH_FROM (default 2000), SETTLE (at most this many s after the ramp and warm-up, the window
 # waits for every agent to be connected: agents the hub's admission control deferred get in
-# meanwhile; default 60), PORT (default 18080), OUT (default
-# bench/results/load.md), KEEP=1 keeps the temp directory.
+# meanwhile; default 120), RAMP (s over which the agents first dial; default N/500, at least
+# 10), STORM_BUDGET (s from the first dial by which every agent must be connected, reported as
+# its own figure beside the keep-up verdict; default 60), PORT (default 18080), OUT (default
+# bench/results/load.md), KEEP=1 keeps the temp directory, PROFILE=1 takes a CPU profile of the
+# hub over the first PROFILE_SECONDS (default 30) of each scenario, the connection storm, and a
+# heap profile at its end (through VIGIL_PPROF_LISTEN on PORT+1; files named in the output,
+# `go tool pprof -top DIR/vigil DIR/cpu-1-10000.pprof`; use with KEEP=1).
+# DATABASE=postgres://user:pass@host/db runs the hub on that PostgreSQL database (empty or from
+# an earlier run of this script) instead of SQLite, and reports PostgreSQL's CPU too (its
+# processes must run on this machine).
 # The generator runs on the same machine as the hub and takes part of its cores; the load
 # average before each scenario is recorded, since other work on the machine skews the figures.
 # Ctrl-C or a kill of this script stops the hub and the generator it started.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cmdline="bash bench/load/run.sh"
-for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE PORT; do
+for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE RAMP STORM_BUDGET PORT; do
   if [ -n "${!v:-}" ]; then cmdline="$v=\"${!v}\" $cmdline"; fi
 done
+DATABASE=${DATABASE:-}
+dbargs=()
+if [ -n "$DATABASE" ]; then
+  dbargs=(--database "$DATABASE")
+  # Recorded without the password.
+  cmdline="DATABASE=\"$(printf '%s' "$DATABASE" | sed -E 's#://([^:@/]*):[^@/]*@#://\1:…@#')\" $cmdline"
+fi
 DURATION=${DURATION:-60}
 SEARCH_DURATION=${SEARCH_DURATION:-30}
 INTERVAL=${INTERVAL:-10s}
 SCENARIOS=${SCENARIOS:-"1000 10000"}
 SEARCH=${SEARCH:-1}
 SEARCH_FROM=${SEARCH_FROM:-2000}
-SETTLE=${SETTLE:-60}
+SETTLE=${SETTLE:-120}
 PORT=${PORT:-18080}
 OUT=${OUT:-bench/results/load.md}
+RAMP=${RAMP:-}
+STORM_BUDGET=${STORM_BUDGET:-60}
+PROFILE=${PROFILE:-0}
+PROFILE_SECONDS=${PROFILE_SECONDS:-30}
 
 # 10,000 agents need 10,000 sockets in the hub and as many in the generator.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -76,14 +95,21 @@ mkdir -p "$(dirname "$OUT")"
   printf 'Machine: %s cores (`nproc`), %s memory, %s, kernel %s, %s. Open-file limit %s.\n\n' \
     "$(nproc)" "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$(uname -r)" "$(go version | cut -d' ' -f3)" "$fdlimit"
-  printf 'Setup: hub `vigil serve` on 127.0.0.1 with a fresh temporary data directory (SQLite, WAL) restarted for every scenario (the data directory is kept across scenarios, so later scenarios start with stored data). '
+  if [ -n "$DATABASE" ]; then
+    printf 'Setup: hub `vigil serve --database postgres://…` on 127.0.0.1 (PostgreSQL %s on this machine, database %s) restarted for every scenario (the database is kept across scenarios, so later scenarios start with stored data). ' \
+      "$(psql "$DATABASE" -qtAc 'show server_version' 2>/dev/null || echo '?')" "$(printf '%s' "$DATABASE" | sed -E 's#^[^/]*//[^/]*/##; s#\?.*##')"
+  else
+    printf 'Setup: hub `vigil serve` on 127.0.0.1 with a fresh temporary data directory (SQLite, WAL) restarted for every scenario (the data directory is kept across scenarios, so later scenarios start with stored data). '
+  fi
   printf 'The generator runs **on the same 2 cores** as the hub, so the hub had less than the whole machine; its own CPU is reported beside the hub'"'"'s. '
   printf 'Each simulated agent sends hello with 148 series (docs/metrics.md names: CPU total + 6 cores × 9 modes, load, memory, swap, 4 mounts, 2 disks, 2 NICs, 10 sensors, system) and one live snapshot per interval; phases are spread evenly over the interval. '
-  printf 'Ack latency is from writing a batch frame to reading its ack (the hub acks after the series store has committed). Keep-up criterion: acks/s ≥ 95 %% of offered and ack p99 < 1 s, with every agent connected.\n'
+  printf 'Ack latency is from writing a batch frame to reading its ack (the hub acks after the series store has committed). Keep-up criterion: acks/s ≥ 95 %% of offered and ack p99 < 1 s over a window that starts one interval after the last agent connected (steady state). The connection storm (first dial until every agent is connected, with the hub deferring handshakes by 503 + Retry-After) is its own figure, with its own budget.\n'
 } >>"$OUT"
 
 start_hub() { # label
-  "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
+  local pprof=
+  [ "$PROFILE" = 1 ] && pprof="127.0.0.1:$((PORT + 1))"
+  VIGIL_PPROF_LISTEN=$pprof "$tmp/vigil" serve --data "$tmp/data" "${dbargs[@]}" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
   hub_pid=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$PORT/metrics" >/dev/null 2>&1 && return 0
@@ -117,21 +143,34 @@ hub_log_summary() {
 scenario() {
   local n=$1 dur=$2 label=$3 ramp rc=0
   ramp=$(( n / 500 )); [ "$ramp" -ge 10 ] || ramp=10
+  [ -n "$RAMP" ] && ramp=$RAMP
+  scen_no=$(( ${scen_no:-0} + 1 ))
   echo "== $label: $n agents, ramp ${ramp}s, settle ${SETTLE}s, window ${dur}s"
   local loadavg
   loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
   start_hub "$n"
-  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" \
-    --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --duration "${dur}s" \
+  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" "${dbargs[@]}" \
+    --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --storm-budget "${STORM_BUDGET}s" --duration "${dur}s" \
     --md "$OUT" --label "$label" > >(tee "$tmp/load-$n.out") 2>&1 &
   # In the background: bash runs the INT/TERM trap only between foreground commands, but
   # interrupts `wait` at once. (A bare `wait` would also wait for the hub.)
   load_pid=$!
+  local prof_pid=
+  if [ "$PROFILE" = 1 ]; then
+    # CPU profile of the hub from the start of the connection storm; heap profile at the end.
+    curl -fs -o "$tmp/cpu-$scen_no-$n.pprof" "http://127.0.0.1:$((PORT + 1))/debug/pprof/profile?seconds=$PROFILE_SECONDS" &
+    prof_pid=$!
+  fi
   wait "$load_pid" || rc=$?
   load_pid=
+  if [ -n "$prof_pid" ]; then
+    wait "$prof_pid" || true
+    curl -fs -o "$tmp/heap-$scen_no-$n.pprof" "http://127.0.0.1:$((PORT + 1))/debug/pprof/heap" || true
+    echo "profiles: $tmp/cpu-$scen_no-$n.pprof $tmp/heap-$scen_no-$n.pprof (KEEP=1 keeps them)"
+  fi
   stop_hub
-  printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --settle %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`. Load average (1/5/15 min) before the scenario: %s (%s cores; other work on the machine takes CPU from hub and generator).\n' \
-    "$n" "$INTERVAL" "$ramp" "$SETTLE" "$dur" "$PORT" "$loadavg" "$(nproc)" >>"$OUT"
+  printf '\nGenerator command: `load --agents %s --interval %s --ramp %ss --settle %ss --storm-budget %ss --duration %ss --hub http://127.0.0.1:%s --hub-pid PID --tokens FILE`. Load average (1/5/15 min) before the scenario: %s; after: %s (%s cores; other work on the machine takes CPU from hub and generator).\n' \
+    "$n" "$INTERVAL" "$ramp" "$SETTLE" "$STORM_BUDGET" "$dur" "$PORT" "$loadavg" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" >>"$OUT"
   hub_log_summary "$n"
   return $rc
 }
@@ -140,7 +179,7 @@ scenario() {
 need=0
 for n in $SCENARIOS; do [ "$n" -gt "$need" ] && need=$n; done
 if [ "$SEARCH" = 1 ]; then need=$maxn; fi
-"$tmp/load" --prepare-only --data "$tmp/data" --tokens "$tmp/tokens.txt" --agents "$need"
+"$tmp/load" --prepare-only --data "$tmp/data" "${dbargs[@]}" --tokens "$tmp/tokens.txt" --agents "$need"
 
 for n in $SCENARIOS; do
   scenario "$n" "$DURATION" "N = $n agents at $INTERVAL" || true

@@ -40,6 +40,10 @@ type option struct {
 	name, env, def, usage string
 }
 
+// switches may be given alone ("--probes" means true). Older true/false options keep needing a
+// value, so that "--spool-sync true" keeps working.
+var switches = map[string]bool{"probes": true}
+
 var options = []option{
 	{"hub", "VIGIL_HUB", "", "hub URL(s), comma-separated; the agent fails over between them"},
 	{"token", "VIGIL_TOKEN", "", "agent token (vgh_…) from 'Add server' or 'vigil host add'"},
@@ -64,6 +68,7 @@ var options = []option{
 	{"service-interval", "VIGIL_SERVICE_INTERVAL", "30s", "how often services and containers are checked, 1s … 10m"},
 	{"system-bus", "VIGIL_SYSTEM_BUS", "unix:path=/run/dbus/system_bus_socket", "D-Bus address of the system bus, for systemd units"},
 	{"docker-socket", "VIGIL_DOCKER_SOCKET", "/var/run/docker.sock", "Docker Engine API socket for containers (\"-\" = none); nothing is reported while it does not exist"},
+	{"probes", "VIGIL_PROBES", "false", "run uptime checks the hub assigns to this agent (remote probes); off by default because a check can reach anything this machine can (see docs/security.md)"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
 	{"memory-trim", "VIGIL_MEMORY_TRIM", "true", "keep resident memory small: return the free Go heap to the system every minute, and drop the unused pages of the agent's own binary from memory 10 s after start and every 10 min (Linux)"},
@@ -119,6 +124,12 @@ func resolve(args []string, env func(string) (string, bool), stderr io.Writer) (
 		usage := o.usage + " [" + o.env + "]"
 		if o.def != "" {
 			usage += " (default " + o.def + ")"
+		}
+		if switches[o.name] {
+			v := &switchValue{}
+			fs.Var(v, o.name, usage)
+			flags[o.name] = &v.s
+			continue
 		}
 		flags[o.name] = fs.String(o.name, "", usage)
 	}
@@ -219,6 +230,9 @@ func configFrom(vals map[string]string) (agent.Config, error) {
 		return cfg, err
 	}
 	if cfg.SpoolSync, err = boolean("spool-sync", vals); err != nil {
+		return cfg, err
+	}
+	if cfg.Probes, err = boolean("probes", vals); err != nil {
 		return cfg, err
 	}
 	cfg.Listen = vals["listen"]
@@ -337,3 +351,10 @@ func defaultSpoolDir() string {
 	home, _ := os.UserHomeDir()
 	return home + "/.local/state/vigil-agent"
 }
+
+// switchValue is a flag that may be given alone ("--probes") or with a value ("--probes=false").
+type switchValue struct{ s string }
+
+func (v *switchValue) String() string     { return v.s }
+func (v *switchValue) Set(s string) error { v.s = s; return nil }
+func (v *switchValue) IsBoolFlag() bool   { return true }

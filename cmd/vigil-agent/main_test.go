@@ -24,6 +24,10 @@ func TestPrecedence(t *testing.T) {
 		{"env beats file", []string{"--config", file}, map[string]string{"VIGIL_HUB": "http://from-env"}, map[string]string{"hub": "http://from-env", "interval": "30s"}},
 		{"flag beats env", []string{"--config", file, "--hub", "http://from-flag"}, map[string]string{"VIGIL_HUB": "http://from-env"}, map[string]string{"hub": "http://from-flag"}},
 		{"config from env", nil, map[string]string{"VIGIL_CONFIG": file}, map[string]string{"interval": "30s"}},
+		{"probes off by default", nil, nil, map[string]string{"probes": "false"}},
+		{"probes as a bare switch", []string{"--probes"}, nil, map[string]string{"probes": "true"}},
+		{"probes switched off", []string{"--probes=false"}, map[string]string{"VIGIL_PROBES": "true"}, map[string]string{"probes": "false"}},
+		{"probes from env", nil, map[string]string{"VIGIL_PROBES": "true"}, map[string]string{"probes": "true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

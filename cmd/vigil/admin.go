@@ -16,10 +16,6 @@ import (
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
-func dataFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", envOr("VIGIL_DATA", "./data"), "data directory [VIGIL_DATA]")
-}
-
 // runAdminCreate creates an owner without a browser, reading the password from stdin so it never
 // appears in the process list or shell history.
 func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -27,7 +23,7 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "owner's email address (required)")
 	org := fs.String("org", "Default", "name of the owner's new organization")
-	data := dataFlag(fs)
+	dbf := addDBFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -50,7 +46,7 @@ func runAdminCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if err != nil {
 		return fmt.Errorf("password from standard input: %w", err)
 	}
-	db, err := openMeta(ctx, *data)
+	db, err := dbf.openMeta(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,7 +70,7 @@ func runTokenCreate(ctx context.Context, args []string, _ io.Reader, stdout, std
 	name := fs.String("name", "", "what the token is for (required)")
 	scope := fs.String("scope", meta.ScopeRead, "read or write")
 	days := fs.Int("expires-days", 0, "expire after this many days (0 = never)")
-	data := dataFlag(fs)
+	dbf := addDBFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -88,7 +84,7 @@ func runTokenCreate(ctx context.Context, args []string, _ io.Reader, stdout, std
 	if *days < 0 || *days > 3650 {
 		return fmt.Errorf("--expires-days %d: want 0 (never) to 3650", *days)
 	}
-	db, err := openMeta(ctx, *data)
+	db, err := dbf.openMeta(ctx)
 	if err != nil {
 		return err
 	}
@@ -126,7 +122,7 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	})
 	orgID := fs.Int64("org-id", 0, "organization (default: the first one)")
 	public := fs.String("public-url", envOr("VIGIL_PUBLIC_URL", "http://localhost:8080"), "URL agents use to reach the hub [VIGIL_PUBLIC_URL]")
-	data := dataFlag(fs)
+	dbf := addDBFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -141,7 +137,7 @@ func runHostAdd(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return fmt.Errorf("--tag: %w", err)
 	}
-	db, err := openMeta(ctx, *data)
+	db, err := dbf.openMeta(ctx)
 	if err != nil {
 		return err
 	}

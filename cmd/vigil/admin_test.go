@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigil-mon/vigil/internal/hub"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
@@ -21,7 +22,7 @@ func adminCLI(t *testing.T, cmd command, stdin string, args ...string) (string, 
 
 func TestAdminCreate(t *testing.T) {
 	dir := t.TempDir()
-	db, err := openMeta(context.Background(), dir)
+	db, err := hub.OpenMeta(context.Background(), hub.Database{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestAdminCreate(t *testing.T) {
 		})
 	}
 
-	db, err = openMeta(context.Background(), dir)
+	db, err = hub.OpenMeta(context.Background(), hub.Database{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestTokenCreate(t *testing.T) {
 
 	// The printed secret authenticates.
 	out, _, _ := adminCLI(t, runTokenCreate, "", "--data", dir, "--email", "a@b.cd", "--name", "check")
-	db, err := openMeta(context.Background(), dir)
+	db, err := hub.OpenMeta(context.Background(), hub.Database{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestHostAdd(t *testing.T) {
 	if !strings.Contains(out, wantCmd) {
 		t.Errorf("got %q, want the command %q", out, wantCmd)
 	}
-	db, err := openMeta(context.Background(), dir)
+	db, err := hub.OpenMeta(context.Background(), hub.Database{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestHostAdd(t *testing.T) {
 	if err != nil || !strings.Contains(out, "Tags: db, env=prod") {
 		t.Fatalf("host add --tag: got %q %v, want the tags printed", out, err)
 	}
-	db, _ = openMeta(context.Background(), dir)
+	db, _ = hub.OpenMeta(context.Background(), hub.Database{}, dir)
 	hosts, _ := db.ListHosts(context.Background(), h.OrgID)
 	db.Close()
 	if len(hosts) != 2 || strings.Join(hosts[0].Tags, ",") != "db,env=prod" {

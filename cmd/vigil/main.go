@@ -25,7 +25,8 @@ Usage:
   vigil bench codec --input FILE.csv  judge the series codec on your own data
   vigil version
 
-Every command takes --data DIR (default $VIGIL_DATA or ./data).
+Every command takes --data DIR (default $VIGIL_DATA or ./data). On PostgreSQL, every command
+also takes --database postgres://… [VIGIL_DATABASE] and --database-password-file FILE.
 `
 
 type command func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error

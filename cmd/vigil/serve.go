@@ -24,7 +24,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := flag.NewFlagSet("vigil serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := hub.Config{Version: version}
-	fs.StringVar(&cfg.DataDir, "data", envOr("VIGIL_DATA", "./data"), "data directory (SQLite database, local agent spool) [VIGIL_DATA]")
+	dbf := addDBFlags(fs)
 	fs.StringVar(&cfg.Listen, "listen", envOr("VIGIL_LISTEN", "127.0.0.1:8080"), "address to serve HTTP(S) on [VIGIL_LISTEN]")
 	fs.StringVar(&cfg.PublicURL, "public-url", os.Getenv("VIGIL_PUBLIC_URL"), "URL agents and browsers use to reach the hub (default derived from --listen) [VIGIL_PUBLIC_URL]")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", os.Getenv("VIGIL_TLS_CERT"), "TLS certificate file; serve HTTPS when set with --tls-key [VIGIL_TLS_CERT]")
@@ -54,6 +54,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		proxies = append(proxies, v)
 	}
 	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For is believed; repeatable [VIGIL_TRUSTED_PROXIES, comma-separated]")
+	fs.StringVar(&cfg.SecretKeyFile, "secret-key-file", os.Getenv("VIGIL_SECRET_KEY_FILE"), "file holding the key (base64 of 32 bytes) that encrypts notification channel secrets in the database; default DATA/secret.key, created on first start. Give every hub sharing a database the same key, or set VIGIL_SECRET_KEY [VIGIL_SECRET_KEY_FILE]")
 	level := fs.String("log-level", envOr("VIGIL_LOG_LEVEL", "info"), "debug, info, warn or error [VIGIL_LOG_LEVEL]")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -83,6 +84,8 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	cfg.TrustedProxies = trusted
+	cfg.SecretKey = os.Getenv("VIGIL_SECRET_KEY")
+	cfg.DataDir, cfg.Database = *dbf.data, dbf.database
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg.Stdout = stdout
 	return hub.Run(ctx, cfg)

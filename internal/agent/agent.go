@@ -64,6 +64,9 @@ type Config struct {
 	Services        ServiceSource
 	ServiceInterval time.Duration
 	Clock           Clock // nil = the wall clock
+	// Probes lets the hub run uptime checks from this agent (remote probes, protocol version
+	// 3). Off by default: see probes.go for why it needs the server owner's consent.
+	Probes bool
 }
 
 // Reconnect backoff: exponential with full jitter between these bounds. A connection that
@@ -90,9 +93,11 @@ type Agent struct {
 
 	extra     extras
 	procErrAt time.Time // last logged process walk failure; owned by procLoop
-	// v1Since maps a hub URL to when it refused protocol version 2; the agent speaks version
-	// 1 to it for an hour before trying 2 again (the hub may have been upgraded). Owned by Run.
-	v1Since map[string]time.Time
+	// older maps a hub URL to the protocol version it accepted after refusing a newer one, and
+	// since when; the agent speaks that version to it for an hour before trying the newest
+	// again (the hub may have been upgraded). Owned by Run.
+	older  map[string]olderHub
+	probes *probeRunner // nil unless Config.Probes
 
 	seq        uint64        // last sequence number used; owned by the scheduler goroutine
 	lastSeq    atomic.Uint64 // seq, for the connection goroutine
@@ -172,7 +177,10 @@ func New(cfg Config, logger *slog.Logger) (*Agent, error) {
 		store: &pending{mem: memList{max: cfg.MaxPending}},
 		http:  &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg, Proxy: http.ProxyFromEnvironment}},
 		comp:  comp, mode: mode{wake: make(chan struct{}, 1), procWake: make(chan struct{}, 1)}, fresh: make(chan struct{}, 1),
-		extra: extras{fresh: make(chan struct{}, 1)}, v1Since: map[string]time.Time{},
+		extra: extras{fresh: make(chan struct{}, 1)}, older: map[string]olderHub{},
+	}
+	if cfg.Probes {
+		a.probes = newProbeRunner(a.log)
 	}
 	a.conn.log = a.log
 	if cfg.SpoolDir != "" {
@@ -234,6 +242,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		go func() { a.serviceLoop(sctx); close(done) }()
 		defer func() { stopSchedule(); <-done }()
 	}
+	if a.probes != nil {
+		a.log.Info("remote probes enabled: the hub may run uptime checks from this machine")
+		done := make(chan struct{})
+		go func() { a.probes.sched.Run(sctx); close(done) }()
+		defer func() { stopSchedule(); <-done }()
+	}
 
 	st := &a.conn
 	backoff := backoffMin
@@ -241,8 +255,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		url := a.cfg.Hubs[hub]
 		start := a.cfg.Clock.Now()
 		version := uint32(wire.Version)
-		if since, ok := a.v1Since[url]; ok && start.Sub(since) < time.Hour {
-			version = 1
+		if o, ok := a.older[url]; ok && start.Sub(o.since) < time.Hour {
+			version = o.version
 		}
 		welcomed, err := a.session(ctx, url, facts, version)
 		if ctx.Err() != nil {
@@ -250,11 +264,12 @@ func (a *Agent) Run(ctx context.Context) error {
 			return nil
 		}
 		var verr *versionError
-		if errors.As(err, &verr) && version > 1 {
-			// An older hub: speak version 1 to it at once, without process and service
-			// reports, rather than fail over or back off.
-			a.log.Warn("hub does not speak protocol version 2; using version 1 without process and service reports", "hub", url, "hub_said", verr.msg)
-			a.v1Since[url] = start
+		if errors.As(err, &verr) && version > wire.MinVersion {
+			// An older hub: try the previous version at once (version 2 has no remote
+			// probes, version 1 no process and service reports either), rather than fail
+			// over or back off.
+			a.log.Warn("hub does not speak this protocol version; trying the previous one", "hub", url, "version", version, "hub_said", verr.msg)
+			a.older[url] = olderHub{version: version - 1, since: start}
 			continue
 		}
 		a.stats.connected.Store(false)
@@ -294,6 +309,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-fire:
 		}
 	}
+}
+
+// olderHub is a hub that refused a newer protocol version.
+type olderHub struct {
+	version uint32
+	since   time.Time
 }
 
 // versionError is a hub refusing the protocol version of the hello.

@@ -67,8 +67,8 @@ func TestProcessAndServiceReports(t *testing.T) {
 	p := &fakeProcs{}
 	f.startExtras(t, p, h.srv.URL)
 	c := recv(t, h.conns, "a connection")
-	if c.hello.Version != 2 {
-		t.Fatalf("hello version: got %d, want 2", c.hello.Version)
+	if c.hello.Version != wire.Version {
+		t.Fatalf("hello version: got %d, want %d", c.hello.Version, wire.Version)
 	}
 	if s := nextOf[*wire.Procs](t, c); s.Full || len(s.Procs) != 1 {
 		t.Errorf("first process sample: got %+v, want one process, not the full table", s)
@@ -98,6 +98,22 @@ func TestFallsBackToV1(t *testing.T) {
 	}
 	if b, _ := c.nextBatch(t); len(b.Snapshots) == 0 {
 		t.Error("no snapshots on the version 1 connection")
+	}
+}
+
+// TestFallsBackToV2 checks that a hub of version 2 (no remote probes) gets a version 2 hello
+// after refusing version 3, and still gets process and service reports.
+func TestFallsBackToV2(t *testing.T) {
+	h := newTestHub(t)
+	h.set(func(h *testHub) { h.maxVersion = 2 })
+	f := newFixture(t)
+	f.startExtras(t, &fakeProcs{}, h.srv.URL)
+	c := recv(t, h.conns, "a version 2 connection")
+	if c.hello.Version != 2 || c.hello.Probes {
+		t.Fatalf("hello: got version %d probes %v, want 2 and false", c.hello.Version, c.hello.Probes)
+	}
+	if s := nextOf[*wire.Procs](t, c); len(s.Procs) == 0 {
+		t.Error("no process sample on the version 2 connection")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +118,7 @@ func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.hello = hello
+	dict := slices.Clone(hello.Series) // the connection's dictionary, as the real hub keeps it
 	h.mu.Lock()
 	maxVersion := h.maxVersion
 	h.mu.Unlock()
@@ -148,9 +150,12 @@ func (h *testHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ws.Close(websocket.StatusPolicyViolation, err.Error())
 			return
 		}
+		if d, ok := m.(*wire.Dict); ok {
+			dict = append(dict, d.Series...)
+		}
 		batch, isBatch := m.(*wire.Batch)
 		if isBatch {
-			h.keep(dec.Series(), batch)
+			h.keep(dict, batch)
 		}
 		c.msgs <- m // before the ack, so the test sees a batch before the agent sees its ack
 		h.mu.Lock()

@@ -32,13 +32,16 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte, version u
 	defer ws.CloseNow()
 	ws.SetReadLimit(wire.MaxFrameBytes)
 	defer a.setLive(false) // without a hub nobody watches
+	if a.probes != nil {
+		defer a.probes.clear() // the next hub sends its list of checks again
+	}
 
 	enc, dec := wire.NewEncoder(a.comp), wire.NewDecoder(a.comp)
 	// IDs are per connection: the hello announces the whole registry, so the process-wide IDs
 	// (and the spool's) are valid on this connection as they are.
 	series := a.reg.from(0)
 	hello, err := enc.Hello(&wire.Hello{Version: version, AgentVersion: a.cfg.Version, Facts: facts,
-		IntervalMs: uint32(a.cfg.Interval.Milliseconds()), Series: series})
+		IntervalMs: uint32(a.cfg.Interval.Milliseconds()), Series: series, Probes: a.probes != nil && version >= 3})
 	if err != nil {
 		return false, fmt.Errorf("encode hello with %d series: %w", len(series), err)
 	}
@@ -99,6 +102,11 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte, version u
 		if err := a.sendExtras(enc, write); err != nil {
 			return true, fmt.Errorf("send process and service reports to %s: %w", url, err)
 		}
+	}
+	// Probe results go only to a version 3 hub, which alone assigns checks.
+	var probeFresh chan struct{}
+	if version >= 3 && a.probes != nil {
+		probeFresh = a.probes.fresh
 	}
 	a.conn.connected(url, a.store.Len())
 	a.stats.connected.Store(true)
@@ -180,6 +188,10 @@ func (a *Agent) session(ctx context.Context, url string, facts []byte, version u
 				}
 			}
 		case <-a.fresh:
+		case <-probeFresh:
+			if err := a.sendProbeResults(enc, write); err != nil {
+				return true, fmt.Errorf("send probe results to %s: %w", url, err)
+			}
 		case <-extraFresh:
 			if err := a.sendExtras(enc, write); err != nil {
 				return true, fmt.Errorf("send process and service reports to %s: %w", url, err)
@@ -259,6 +271,11 @@ func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder,
 			ws.Close(websocket.StatusPolicyViolation, "malformed frame")
 			return fmt.Errorf("hub sent a malformed frame: %w", err)
 		}
+		if w, ok := m.(*wire.Welcome); ok && a.probes != nil {
+			// Here, not in the sender loop: the hub's list of checks may be the very next
+			// frame, and its probes must already carry this agent's name.
+			a.probes.hostID.Store(int64(w.HostID))
+		}
 		switch m := m.(type) {
 		case *wire.Welcome, *wire.Ack:
 			select {
@@ -277,6 +294,13 @@ func (a *Agent) read(ctx context.Context, ws *websocket.Conn, dec *wire.Decoder,
 			default:
 				a.log.Debug("ignoring unknown command from hub", "kind", m.Kind)
 			}
+		case *wire.ProbeChecks:
+			if a.probes == nil {
+				// The hello said no; a hub that sends checks anyway is ignored, never obeyed.
+				a.log.Warn("hub sent uptime checks to run, but remote probes are not enabled on this agent (--probes); ignoring them", "checks", len(m.Checks))
+				continue
+			}
+			a.probes.assign(m.Checks)
 		case *wire.Error:
 			if m.Code == wire.CodeUnauthorized {
 				return &rejectedError{status: http.StatusUnauthorized, msg: m.Message}

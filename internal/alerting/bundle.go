@@ -150,7 +150,9 @@ func (s *Service) Import(ctx context.Context, orgID int64, data []byte) (Bundle,
 			old = &prev
 		}
 		errs = append(errs, prefixed("channels["+strconv.Itoa(i)+"].", c.keepSecrets(old)))
-		set[meta.AlertChannels] = append(set[meta.AlertChannels], doc(c.ID, c))
+		stored, err := s.seal(orgID, *c)
+		errs = append(errs, err)
+		set[meta.AlertChannels] = append(set[meta.AlertChannels], doc(c.ID, stored))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return b, err

@@ -65,14 +65,18 @@ func (s *Service) HostAlerts(ctx context.Context, orgID int64) map[int64]HostAle
 		if err != nil || a.State != alert.StateFiring {
 			continue
 		}
-		h := out[id]
-		h.Firing++
-		if a.Severity == alert.SevCritical || h.Severity == "" {
-			h.Severity = a.Severity
-		}
-		out[id] = h
+		out[id] = out[id].add(a.Severity)
 	}
 	return out
+}
+
+// add counts one more firing alert of severity sev.
+func (h HostAlerts) add(sev alert.Severity) HostAlerts {
+	h.Firing++
+	if sev == alert.SevCritical || h.Severity == "" {
+		h.Severity = sev
+	}
+	return h
 }
 
 // Ack acknowledges a firing alert (stops repeats and escalation) with the actor's comment;
@@ -171,7 +175,7 @@ func (s *Service) Channels(ctx context.Context, orgID int64) ([]Channel, error) 
 	if _, err := s.load(ctx, orgID); err != nil {
 		return nil, err
 	}
-	cs, err := loadDocs[Channel](ctx, s.cfg.DB, meta.AlertChannels, orgID)
+	cs, err := s.loadChannels(ctx, orgID)
 	for i := range cs {
 		cs[i] = cs[i].Redact()
 	}
@@ -205,7 +209,11 @@ func (s *Service) PutChannel(ctx context.Context, orgID int64, c Channel, create
 	if err := c.Validate(); err != nil {
 		return c.Redact(), err
 	}
-	return c.Redact(), s.putDoc(ctx, o, meta.AlertChannels, c.ID, c, create)
+	stored, err := s.seal(orgID, c)
+	if err != nil {
+		return c.Redact(), err
+	}
+	return c.Redact(), s.putDoc(ctx, o, meta.AlertChannels, c.ID, stored, create)
 }
 
 // DeleteChannel removes a channel; it refuses (a field error on "id") while a rule, the

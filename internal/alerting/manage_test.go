@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -134,8 +135,13 @@ func TestChannelSecretsRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, _ := f.db.GetAlertDoc(ctx, meta.AlertChannels, f.org, "chat")
-	if !strings.Contains(string(doc.Body), `"secret":"hmac-secret"`) || !strings.Contains(string(doc.Body), "Chat 2") {
-		t.Errorf("stored %s, want the name changed and the secret kept", doc.Body)
+	var stored Channel
+	_ = json.Unmarshal(doc.Body, &stored)
+	if stored, err = f.s.open(f.org, stored); err != nil || stored.Secret != "hmac-secret" || stored.Name != "Chat 2" {
+		t.Errorf("stored %s (opened %+v, %v), want the name changed and the secret kept", doc.Body, stored, err)
+	}
+	if strings.Contains(string(doc.Body), "hmac-secret") || strings.Contains(string(doc.Body), token) {
+		t.Errorf("stored %s, want the secret and the URL's token encrypted", doc.Body)
 	}
 	if _, err := f.s.PutChannel(ctx, f.org, Channel{ID: "new", Name: "N", Type: ChannelWebhook, URL: "http://x/", Secret: Redacted}, true); !slices.Contains(alert.Fields(err), "secret") {
 		t.Errorf("redacted secret on a new channel: got %v, want a secret field error", err)

@@ -25,6 +25,16 @@ type org struct {
 	group     *alert.Grouper
 	dirty     atomic.Bool // engine state changed since the last save
 
+	// unsaved holds history entries whose write failed (a cancelled request, a database
+	// error); Step and shutdown write them again, so a transition is never only in memory
+	// until the process ends. Bounded by maxUnsaved.
+	histMu  sync.Mutex
+	unsaved []meta.AlertEvent
+
+	// published is the firing alerts per host last told to HostAlertsChanged.
+	pubMu     sync.Mutex
+	published map[int64]HostAlerts
+
 	mu       sync.RWMutex // guards the fields below
 	rules    []alert.Rule
 	metrics  map[string]bool // metrics some enabled rule watches
@@ -128,7 +138,7 @@ func (s *Service) reload(ctx context.Context, o *org) error {
 	if err := o.eng.SetWindows(windows); err != nil {
 		return err
 	}
-	chans, err := loadDocs[Channel](ctx, s.cfg.DB, meta.AlertChannels, o.id)
+	chans, err := s.loadChannels(ctx, o.id)
 	if err != nil {
 		return err
 	}
@@ -297,8 +307,9 @@ func (s *Service) handle(ctx context.Context, o *org, ts []alert.Transition, ns 
 				Reason: t.Reason, Actor: t.Actor, Comment: t.Comment, At: t.At}
 		}
 		if err := s.cfg.DB.AddAlertEvents(ctx, evs); err != nil {
-			s.log.Error("storing alert history failed", "org", o.id, "transitions", len(evs), "err", err)
+			s.keepUnsaved(o, evs, err)
 		}
+		s.publishHostAlerts(o, ts)
 	}
 	if len(ns) == 0 {
 		return
@@ -314,6 +325,88 @@ func (s *Service) handle(ctx context.Context, o *org, ts []alert.Transition, ns 
 	}
 	ns = slices.DeleteFunc(ns, func(n alert.Notification) bool { return len(n.Channels) == 0 })
 	o.group.Add(now, ns...)
+}
+
+// publishHostAlerts tells HostAlertsChanged the firing alerts of every host some transition
+// in ts concerns whose count or worst severity differs from what was last told.
+func (s *Service) publishHostAlerts(o *org, ts []alert.Transition) {
+	if s.cfg.HostAlertsChanged == nil {
+		return
+	}
+	touched := map[int64]bool{}
+	for _, t := range ts {
+		if id, err := strconv.ParseInt(t.Key.HostID, 10, 64); err == nil {
+			touched[id] = true
+		}
+	}
+	if len(touched) == 0 {
+		return
+	}
+	now := s.cfg.Now()
+	cur := map[int64]HostAlerts{}
+	for _, a := range o.eng.Active(now) {
+		id, err := strconv.ParseInt(a.Key.HostID, 10, 64)
+		if err != nil || !touched[id] || a.State != alert.StateFiring {
+			continue
+		}
+		cur[id] = cur[id].add(a.Severity)
+	}
+	o.pubMu.Lock()
+	defer o.pubMu.Unlock()
+	if o.published == nil {
+		o.published = map[int64]HostAlerts{}
+	}
+	for id := range touched {
+		if o.published[id] == cur[id] {
+			continue
+		}
+		if cur[id].Firing == 0 {
+			delete(o.published, id)
+		} else {
+			o.published[id] = cur[id]
+		}
+		s.cfg.HostAlertsChanged(o.id, id, cur[id])
+	}
+}
+
+// maxUnsaved bounds the history kept in memory while the database refuses writes: about
+// 40 MB, the transitions of a storm of 100,000 alerts.
+const maxUnsaved = 100_000
+
+// keepUnsaved files history entries whose write failed for the next flush, dropping the
+// oldest beyond maxUnsaved (and saying how many).
+func (s *Service) keepUnsaved(o *org, evs []meta.AlertEvent, err error) {
+	o.histMu.Lock()
+	defer o.histMu.Unlock()
+	o.unsaved = append(o.unsaved, evs...)
+	dropped := 0
+	if n := len(o.unsaved) - maxUnsaved; n > 0 {
+		dropped = n
+		o.unsaved = slices.Delete(o.unsaved, 0, n)
+	}
+	s.log.Warn("storing alert history failed; will retry", "org", o.id, "transitions", len(evs),
+		"pending", len(o.unsaved), "dropped", dropped, "err", err)
+}
+
+// flushHistory writes the history entries kept by keepUnsaved. It reports whether nothing
+// is left pending.
+func (s *Service) flushHistory(ctx context.Context, o *org) bool {
+	o.histMu.Lock()
+	evs := o.unsaved
+	o.unsaved = nil
+	o.histMu.Unlock()
+	if len(evs) == 0 {
+		return true
+	}
+	if err := s.cfg.DB.AddAlertEvents(ctx, evs); err != nil {
+		o.histMu.Lock()
+		o.unsaved = append(evs, o.unsaved...) // keep the order: older first
+		o.histMu.Unlock()
+		s.log.Error("storing pending alert history failed", "org", o.id, "transitions", len(evs), "err", err)
+		return false
+	}
+	s.log.Info("pending alert history stored", "org", o.id, "transitions", len(evs))
+	return true
 }
 
 func (s *Service) save(ctx context.Context, o *org) {

@@ -45,6 +45,13 @@ type Config struct {
 	MaxAttempts int
 	RetryBase   time.Duration
 	Now         func() time.Time
+	// HostAlertsChanged, when set, is told a host's firing alerts after they change (count 0
+	// when none fire any more); the hub passes it on to browsers. Called on the goroutine that
+	// handled the transitions; it must not block.
+	HostAlertsChanged func(orgID, hostID int64, a HostAlerts)
+	// Secrets seals channel secrets in the store (the hub always sets it). nil keeps them in
+	// clear, and then a sealed one found in the store stops Start with an error.
+	Secrets Sealer
 }
 
 // factsDelay is how long after a connection a host's facts are read again.
@@ -118,6 +125,11 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if n, err := s.sealStored(ctx, ids); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("notification channel secrets encrypted at rest", "channels", n)
+	}
 	for _, id := range ids {
 		if _, err := s.load(ctx, id); err != nil {
 			return err
@@ -126,26 +138,37 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
+// shutdownBudget bounds the final flush at shutdown: grouped notifications, the history and
+// every engine's state. It is a fresh context, not the cancelled one that asked for the stop.
+const shutdownBudget = 30 * time.Second
+
 // Run does the service's work until ctx ends, then delivers what is grouped (bounded by
-// 10 s), waits for deliveries and saves every engine's state.
+// 10 s), waits for deliveries and stores the history and every engine's state.
+//
+// ctx only says when to stop: work in progress runs on a context without its cancellation,
+// so a stop that arrives while a queue of transitions is being written does not abort the
+// write halfway (seen under load as "storing alert history failed … context canceled" with
+// the drained queue lost).
 func (s *Service) Run(ctx context.Context) {
+	work := context.WithoutCancel(ctx)
 	t := time.NewTicker(s.cfg.Tick)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			s.shutdown()
+			s.shutdown(work)
 			return
 		case <-s.wake:
-			s.Drain(ctx)
+			s.Drain(work)
 		case <-t.C:
-			s.Step(ctx, s.cfg.Now())
+			s.Step(work, s.cfg.Now())
 		}
 	}
 }
 
-func (s *Service) shutdown() {
-	ctx := context.Background()
+func (s *Service) shutdown(parent context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), shutdownBudget)
+	defer cancel()
 	s.Drain(ctx)
 	for _, o := range s.orgList() {
 		for _, b := range o.group.Flush() {
@@ -162,6 +185,7 @@ func (s *Service) shutdown() {
 		<-done
 	}
 	for _, o := range s.orgList() {
+		s.flushHistory(ctx, o)
 		s.save(ctx, o)
 	}
 	s.cancelSend()
@@ -194,6 +218,7 @@ func (s *Service) Step(ctx context.Context, now time.Time) {
 		for _, b := range o.group.Due(now) {
 			s.deliver(o, b)
 		}
+		s.flushHistory(ctx, o)
 		if o.dirty.Swap(false) {
 			s.save(ctx, o)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/alert"
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/notify"
+	"github.com/vigil-mon/vigil/internal/secrets"
 	"github.com/vigil-mon/vigil/internal/series"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
@@ -76,6 +77,7 @@ func (r *receiver) events() ([]string, int) {
 type fixture struct {
 	t   testing.TB
 	db  *meta.DB
+	key Sealer // seals channel secrets, as in the hub
 	s   *Service
 	org int64
 	now time.Time
@@ -93,18 +95,28 @@ func newFixture(t testing.TB, groupWait time.Duration) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	_, o, err := db.CreateOwner(ctx, "a@b.c", "h", "Acme")
+	return fixtureOn(t, db, groupWait)
+}
+
+// fixtureOn builds the fixture on an open store with a new owner and organization.
+func fixtureOn(t testing.TB, db *meta.DB, groupWait time.Duration) *fixture {
+	t.Helper()
+	_, o, err := db.CreateOwner(context.Background(), "a@b.c", "h", "Acme")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, org: o.ID, now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	key, err := secrets.Parse(secrets.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{t: t, db: db, key: key, org: o.ID, now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
 	f.s = f.service(groupWait)
 	return f
 }
 
 func (f *fixture) service(groupWait time.Duration) *Service {
 	s := New(Config{DB: f.db, GroupWait: groupWait, KnownMetric: knownMetric, Now: func() time.Time { return f.now },
-		RetryBase: time.Millisecond, PublicURL: "https://vigil.example"})
+		RetryBase: time.Millisecond, PublicURL: "https://vigil.example", Secrets: f.key})
 	if err := s.Start(context.Background()); err != nil {
 		f.t.Fatal(err)
 	}

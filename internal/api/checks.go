@@ -16,16 +16,15 @@ import (
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
-// Checks runs uptime checks; check.Service implements it. The API stores a check first, then
+// Checks runs uptime checks; uptime.Service implements it. The API stores a check first, then
 // tells Checks, so a restart finds everything the API acknowledged.
 type Checks interface {
 	Set(m meta.Check) error
 	Remove(ctx context.Context, id int64) error
 	Pushed(id int64, p meta.CheckPush)
 	Last(id int64) (check.Result, int, bool)
+	Locations(id int64) []check.LocationStatus
 }
-
-var _ Checks = (*check.Service)(nil)
 
 // checkJSON is a check as the API shows it.
 type checkJSON struct {
@@ -38,7 +37,9 @@ type checkJSON struct {
 	LastPush   *time.Time    `json:"last_push,omitempty"`
 	Recent     []recentPoint `json:"recent,omitempty"`
 	Uptime24h  *float64      `json:"uptime_24h,omitempty"`
-	CreatedAt  time.Time     `json:"created_at"`
+	// LocationStates is each location's latest view (the check page only).
+	LocationStates []locationJSON `json:"location_states,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
 }
 
 type lastResult struct {
@@ -237,6 +238,9 @@ func (a *API) createCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
+	if !a.checkLocations(w, r, p.OrgID, s) {
+		return
+	}
 	m, token, err := a.storeCheck(r.Context(), p.OrgID, 0, s)
 	if err != nil {
 		a.saveCheckError(w, r, s, err)
@@ -293,7 +297,9 @@ func (a *API) getCheck(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"check": a.checkView(r.Context(), m, true)})
+	v := a.checkView(r.Context(), m, true)
+	v.LocationStates = a.locationViews(r.Context(), m.OrgID, m.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"check": v})
 }
 
 func (a *API) updateCheck(w http.ResponseWriter, r *http.Request) {
@@ -302,7 +308,7 @@ func (a *API) updateCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, ok := a.decodeCheck(w, r)
-	if !ok {
+	if !ok || !a.checkLocations(w, r, m.OrgID, s) {
 		return
 	}
 	m, token, err := a.storeCheck(r.Context(), m.OrgID, m.ID, s)
@@ -359,7 +365,7 @@ func (a *API) checkSeries(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sq.Names = []string{check.SeriesResponse, check.SeriesState}
+	sq.Names = []string{check.SeriesResponse, check.SeriesState, check.SeriesLocResponse, check.SeriesLocState}
 	res, err := a.cfg.Series.QuerySeries(r.Context(), check.SeriesOwner(m.ID), sq)
 	if err != nil {
 		a.internal(w, r, "query check series", err)

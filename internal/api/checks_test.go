@@ -14,14 +14,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/uptime"
 )
 
 // newTestChecks builds the real check service on the test database and a series store beside
 // it; with run set it also runs the scheduler until the test ends.
-func newTestChecks(t *testing.T, db *meta.DB, run *series.Store) *check.Service {
+func newTestChecks(t *testing.T, db *meta.DB, run *series.Store) *uptime.Service {
 	store := run
 	if store == nil {
 		var err error
@@ -30,7 +30,7 @@ func newTestChecks(t *testing.T, db *meta.DB, run *series.Store) *check.Service 
 		}
 		t.Cleanup(func() { store.Close() })
 	}
-	svc := check.NewService(db, store, nil, nil)
+	svc := uptime.NewService(db, store, nil, nil)
 	if run != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup

@@ -73,6 +73,17 @@ func (a *API) importChecks(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "list checks", err)
 		return
 	}
+	for i, s := range specs { // every location must exist before anything is stored
+		ae, err := a.locationsError(r.Context(), p.OrgID, s)
+		if err != nil {
+			a.internal(w, r, "check locations", err)
+			return
+		}
+		if ae != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("check %d (%q): %s", i+1, s.Name, ae.Error), fmt.Sprintf("checks[%d].locations", i))
+			return
+		}
+	}
 	byName := map[string]int64{}
 	for _, m := range existing {
 		byName[m.Name] = m.ID

@@ -98,6 +98,9 @@ func (p *httpProbe) Probe(ctx context.Context) Result {
 		return down(start, p.env.Now, "build request: %v", err)
 	}
 	req.Header.Set("User-Agent", "Vigil-Uptime/1")
+	// Which location probes: lets the target's logs (and firewall rules) tell the hub and
+	// each agent apart. The check's own headers may override it.
+	req.Header.Set("X-Vigil-Probe", p.env.location())
 	for k, v := range p.spec.Headers {
 		req.Header.Set(k, v)
 	}

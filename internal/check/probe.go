@@ -57,7 +57,17 @@ type Env struct {
 	Dialer *net.Dialer
 	// LastPush returns a push check's most recent push; nil makes push checks always down.
 	LastPush func(checkID int64) (Push, bool)
+	// Location names the prober in the X-Vigil-Probe header of HTTP checks (LocationName);
+	// nil means the hub. An agent sets it once the hub told it its host id.
+	Location func() string
 	http     *httpClients
+}
+
+func (e *Env) location() string {
+	if e.Location == nil {
+		return LocationName(Hub)
+	}
+	return e.Location()
 }
 
 // NewEnv returns an Env with the real clock and dialer.

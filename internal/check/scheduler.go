@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -23,8 +24,9 @@ type Check struct {
 // Sink takes what the scheduler produces; the composition root implements it over the series
 // and metadata stores. Calls come from many goroutines at once.
 type Sink interface {
-	// Record stores one probe result (response time and state series).
-	Record(ctx context.Context, c Check, r Result) error
+	// Record stores one probe result of one location (response time and state series).
+	// overall is the check's state by quorum after this result (nil: not known).
+	Record(ctx context.Context, c Check, loc int64, r Result, overall *bool) error
 	// StateChanged stores a transition between up and down (after retries).
 	StateChanged(ctx context.Context, c Check, up bool, r Result) error
 }
@@ -75,8 +77,10 @@ type entry struct {
 	index   int // in queue; -1 when not queued
 	running bool
 	rerun   bool // Set asked for an immediate run while a probe was running
-	fails   int
-	last    *Result
+	// locs is each location's view (Hub and the agents of Spec.Where), see report.go.
+	locs map[int64]*locEntry
+	// last is the newest result of any location, for Last.
+	last *Result
 }
 
 // NewScheduler returns a scheduler with no checks; Set adds them and Run runs them.
@@ -123,8 +127,9 @@ func (s *Scheduler) Set(c Check, runNow bool) error {
 	} else {
 		c.Up = e.check.Up // the scheduler's own view is newer than the caller's
 	}
-	e.check, e.prober, e.fails = c, p, 0
-	if c.Spec.Paused {
+	e.check, e.prober = c, p
+	e.setLocations(c.Spec.Where())
+	if c.Spec.Paused || !slices.Contains(c.Spec.Where(), Hub) { // agents run it, the hub only judges
 		s.unqueue(e)
 		return nil
 	}
@@ -158,7 +163,8 @@ func (s *Scheduler) unqueue(e *entry) {
 	}
 }
 
-// Last returns the newest result of a check and how many probes in a row failed.
+// Last returns the newest result of a check (of any location) and how many probes in a row
+// failed at that location.
 func (s *Scheduler) Last(id int64) (Result, int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -166,7 +172,13 @@ func (s *Scheduler) Last(id int64) (Result, int, bool) {
 	if e == nil || e.last == nil {
 		return Result{}, 0, false
 	}
-	return *e.last, e.fails, true
+	fails := 0
+	for _, l := range e.locs {
+		if l.last != nil && l.last.Time.Equal(e.last.Time) {
+			fails = l.fails
+		}
+	}
+	return *e.last, fails, true
 }
 
 func (s *Scheduler) poke() {
@@ -230,37 +242,9 @@ func (s *Scheduler) run(e *entry, c Check, p Prober) {
 	if ctx.Err() != nil {
 		return
 	}
-	if err := s.cfg.Sink.Record(ctx, c, r); err != nil {
-		s.log.Error("could not store a check result", "check_id", c.ID, "err", err)
-	}
-
 	s.mu.Lock()
 	e.running = false
-	if s.entries[c.ID] != e { // removed meanwhile
-		s.mu.Unlock()
-		return
-	}
-	e.last = &r
-	var changed *bool
-	if r.Status.IsUp() {
-		e.fails = 0
-		if e.check.Up == nil || !*e.check.Up {
-			changed = ptr(true)
-		}
-	} else {
-		e.fails++
-		if e.fails > e.check.Spec.Retries && (e.check.Up == nil || *e.check.Up) {
-			changed = ptr(false)
-		}
-	}
-	if changed != nil {
-		e.check.Up = changed
-	}
-	var state *bool
-	if e.check.Up != nil {
-		state = ptr(*e.check.Up)
-	}
-	if !e.check.Spec.Paused && e.index < 0 {
+	if s.entries[c.ID] == e && !e.check.Spec.Paused && e.index < 0 && slices.Contains(e.check.Spec.Where(), Hub) {
 		e.next = nextSlot(c.ID, sec(e.check.Spec.IntervalS), time.Now())
 		if e.rerun {
 			e.next, e.rerun = time.Now(), false
@@ -269,13 +253,7 @@ func (s *Scheduler) run(e *entry, c Check, p Prober) {
 		s.poke()
 	}
 	s.mu.Unlock()
-
-	if changed != nil {
-		s.transition(ctx, c, *changed, r)
-	}
-	if state != nil && s.cfg.Observer != nil {
-		s.cfg.Observer.ObserveCheck(c.OrgID, c.ID, c.HostID, c.Spec.Name, *state, r.Message, r.Time)
-	}
+	s.report(ctx, e, c.ID, Hub, r)
 }
 
 func (s *Scheduler) transition(ctx context.Context, c Check, up bool, r Result) {

@@ -20,7 +20,7 @@ type recorder struct {
 
 func newRecorder() *recorder { return &recorder{results: map[int64][]Result{}} }
 
-func (r *recorder) Record(_ context.Context, c Check, res Result) error {
+func (r *recorder) Record(_ context.Context, c Check, _ int64, res Result, _ *bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.results[c.ID] = append(r.results[c.ID], res)

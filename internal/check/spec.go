@@ -60,6 +60,11 @@ type Spec struct {
 	TimeoutMs int    `json:"timeout_ms,omitempty" yaml:"timeout_ms,omitempty"`
 	Retries   int    `json:"retries,omitempty" yaml:"retries,omitempty"` // failed probes tolerated before the check is down
 
+	// Locations are where the check runs (absent: the hub only); Quorum is how many of them
+	// must find it down before it is down (0: a majority). See locations.go.
+	Locations *Locations `json:"locations,omitempty" yaml:"locations,omitempty"`
+	Quorum    int        `json:"quorum,omitempty" yaml:"quorum,omitempty"`
+
 	// HTTP(S)
 	URL             string            `json:"url,omitempty" yaml:"url,omitempty"`
 	Method          string            `json:"method,omitempty" yaml:"method,omitempty"`
@@ -118,6 +123,7 @@ func (s *Spec) Normalize() {
 	if len(s.AcceptStatus) == 0 {
 		s.AcceptStatus = nil
 	}
+	s.normalizeLocations()
 	if s.TimeoutMs == 0 && s.Type != TypePush {
 		s.TimeoutMs = min(10000, s.IntervalS*1000/2)
 	}
@@ -158,6 +164,9 @@ func (s *Spec) Validate() error {
 	}
 	if s.HostID != nil && *s.HostID <= 0 {
 		return fieldErr("host_id", "host_id must be a host's id")
+	}
+	if err := s.validateLocations(); err != nil {
+		return err
 	}
 	if s.Type != TypePush {
 		if s.TimeoutMs < MinTimeoutMs || s.TimeoutMs > MaxTimeoutMs {

@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/uptime"
 	"github.com/vigil-mon/vigil/internal/wire"
 )
 
@@ -163,17 +164,19 @@ func (a fleetAdapter) Latest(hostID int64) (api.Latest, bool) {
 		NetRxBps: s.NetRxBps, NetTxBps: s.NetTxBps, Load1: s.Load1, UptimeS: s.UptimeS}, true
 }
 
-// hostRemover deletes a host's series and disconnects its agent when the API deletes the host.
+// hostRemover deletes a host's series, disconnects its agent and takes it out of the checks
+// that name it when the API deletes the host.
 type hostRemover struct {
 	store  *series.Store
 	ingest *ingest.Handler
 	state  *hoststate.State
+	checks *uptime.Service
 }
 
 func (r hostRemover) DeleteHostData(ctx context.Context, hostID int64) error {
 	r.ingest.Disconnect(hostID, "host deleted")
 	r.state.Forget(hostID) // its stored process data goes with the host row (ON DELETE CASCADE)
-	return r.store.DeleteHost(ctx, hostID)
+	return errors.Join(r.checks.HostDeleted(ctx, hostID), r.store.DeleteHost(ctx, hostID))
 }
 
 // metricScale tells the series store how many decimals each metric keeps, from the agent's

@@ -22,12 +22,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/vigil-mon/vigil/internal/alerting"
 	"github.com/vigil-mon/vigil/internal/api"
-	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/hoststate"
 	"github.com/vigil-mon/vigil/internal/ingest"
 	"github.com/vigil-mon/vigil/internal/live"
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/series"
+	"github.com/vigil-mon/vigil/internal/uptime"
 	"github.com/vigil-mon/vigil/internal/wire"
 	"github.com/vigil-mon/vigil/web"
 )
@@ -35,6 +35,7 @@ import (
 // Config is everything `vigil serve` can be told.
 type Config struct {
 	DataDir         string
+	Database        Database // empty URL: SQLite in DataDir
 	Listen          string
 	PublicURL       string
 	TLSCert, TLSKey string
@@ -54,6 +55,9 @@ type Config struct {
 	OIDC           *api.OIDCConfig // nil: no single sign-on
 	// TrustedProxies are reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
+	// SecretKey (base64 text) or SecretKeyFile give the key that encrypts notification channel
+	// secrets in the database; neither means DataDir/secret.key, created on first start.
+	SecretKey, SecretKeyFile string
 }
 
 // DSN returns the SQLite data source for a data directory. WAL lets readers run beside the
@@ -72,6 +76,13 @@ func DSN(dataDir string) string {
 // Run starts the hub and blocks until ctx is cancelled, then shuts down cleanly.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Logger.With("component", "hub")
+	if addr := os.Getenv("VIGIL_PPROF_LISTEN"); addr != "" {
+		stop, err := startProfiler(addr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	if cfg.Stdout == nil {
 		cfg.Stdout = io.Discard
 	}
@@ -82,11 +93,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if n, err := raiseFileLimit(); err != nil {
 		log.Warn("could not raise the open-file limit", "limit", n, "err", err)
 	} else if n > 0 {
-		// One descriptor per connected agent and browser, plus the database files.
+		// One descriptor per connected agent and browser, plus the SQLite files or the
+		// PostgreSQL connections (at most 32, see meta.limitPool).
 		log.Info("open-file limit", "limit", n, "agents_at_most", max(int64(n)-256, 0))
 	}
-	log.Info("opening metadata store", "path", filepath.Join(cfg.DataDir, "vigil.db"))
-	db, err := meta.Open(ctx, "sqlite", DSN(cfg.DataDir))
+	log.Info("opening metadata store", "database", cfg.Database.Describe(cfg.DataDir))
+	db, err := OpenMeta(ctx, cfg.Database, cfg.DataDir)
 	if err != nil {
 		return fmt.Errorf("open metadata store: %w", err)
 	}
@@ -119,10 +131,21 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	publicURL = strings.TrimRight(publicURL, "/")
 
+	key, err := secretKey(ctx, cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	log.Info("starting alerting")
-	alerts := alerting.New(alerting.Config{DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait,
-		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL})
+	alerts := alerting.New(alerting.Config{
+		// Browsers' alert badges follow firing alerts live.
+		HostAlertsChanged: func(orgID, hostID int64, a alerting.HostAlerts) {
+			liveHub.HostAlerts(hostID, orgID, a.Firing, string(a.Severity))
+		},
+		DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait, Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL, Secrets: key})
 	if err := alerts.Start(ctx); err != nil {
+		ln.Close()
 		return fmt.Errorf("start alerting: %w", err)
 	}
 	// Alerting runs on its own context, stopped only after ingest has stopped feeding it, so
@@ -132,14 +155,15 @@ func Run(ctx context.Context, cfg Config) error {
 	alertsDone := make(chan struct{})
 	go func() { defer close(alertsDone); alerts.Run(alertCtx) }()
 
-	checks := check.NewService(db, store, alerts, cfg.Logger) // check transitions feed the alert engine
-	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
+	checks := uptime.NewService(db, store, alerts, cfg.Logger) // check transitions feed the alert engine
 	hostState := hoststate.New(hoststate.Config{Store: db, Services: alerts, Logger: cfg.Logger})
-	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Extras: hostState, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
+	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Extras: hostState, Probes: checks, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)
+	checks.SetAgents(ing) // remote probes: checks reach agents over their connections
+	var _ api.Checks = checks
 	logAuthSettings(log, cfg)
 	handler := api.New(api.Config{
-		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState}, Agents: ing, Storage: storageAdapter{store},
+		Meta: db, Series: seriesAdapter{store}, Fleet: fleetAdapter{live: liveHub, store: store}, Hosts: hostRemover{store: store, ingest: ing, state: hostState, checks: checks}, Agents: ing, Storage: storageAdapter{store},
 		Processes: hostState, Checks: checks, Alerting: alerts,
 		AgentHandler: ing, LiveHandler: liveHub, UI: web.FS(), Registry: reg,
 		PublicURL: publicURL, Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,

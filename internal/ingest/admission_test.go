@@ -16,7 +16,7 @@ import (
 // once the first agent's hello is done, the second gets in, and only hello'd agents count as
 // connected.
 func TestHandshakeAdmission(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.MaxHandshakes = 1 })
+	f := newFixture(t, func(c *Config) { c.MaxHandshakes = 1; c.AdmitWait = 100 * time.Millisecond })
 	first, _, err := f.dial(t, "vgh_one")
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +90,9 @@ func TestHostUpdatesFlushed(t *testing.T) {
 	f.h.Wait()
 	f.hosts.mu.Lock()
 	defer f.hosts.mu.Unlock()
-	if got := f.hosts.facts[1]; got != `{"hostname":"x"}` {
-		t.Errorf("got facts %q, want the hello's", got)
+	// A version 3 hello's facts gain whether the agent accepts remote probes.
+	if got := f.hosts.facts[1]; got != `{"hostname":"x","probes":false}` {
+		t.Errorf("got facts %q, want the hello's with probes false", got)
 	}
 	if got := f.hosts.seen[1]; time.Since(got) > time.Minute {
 		t.Errorf("got last seen %v, want about now", got)

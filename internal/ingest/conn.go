@@ -2,10 +2,12 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,11 +27,19 @@ type conn struct {
 	log    *slog.Logger
 
 	// ids maps the connection's wire series IDs to the store's per-host IDs; keys holds the
-	// matching names. Both only grow, and only the reading goroutine appends.
-	ids  []uint32
-	keys []series.Key
+	// matching names. Both only grow, and only the reading goroutine appends. In the usual
+	// case the agent's dictionary is in the order the store registered it, so wire ID i is
+	// store ID i: then ids stays nil and keys is the store's own dictionary slice, not a copy
+	// (about 5 KB per connection, 50 MB at 10,000 agents).
+	ids      []uint32
+	keys     []series.Key
+	identity bool // ids is the identity: wire ID = store ID
 
 	extraErrAt time.Time // last logged Extras failure
+	// probes: the hello (version 3) said the agent's operator enabled remote probes. Set
+	// before register, read-only after.
+	probes  bool
+	probeMu sync.Mutex // one list at a time, so that a newer list is never overtaken by an older
 
 	writeMu sync.Mutex
 	closed  chan struct{}
@@ -98,6 +108,7 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 	// Counted only after hello: upgraded connections that never say hello are not agents.
 	m.connected.Inc()
 	defer m.connected.Dec()
+	c.probes = hello.Version >= 3 && hello.Probes && c.h.cfg.Probes != nil
 	c.h.register(c)
 	c.log.Info("agent connected", "agent_version", hello.AgentVersion, "series", len(hello.Series), "interval_ms", hello.IntervalMs)
 	c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, true)
@@ -113,6 +124,13 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 	endHandshake()
 	// The welcome carries the version the connection speaks: the agent's, which the hub accepts.
 	c.send(c.enc.Welcome(&wire.Welcome{Version: hello.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
+	if p := c.h.cfg.Probes; p != nil {
+		p.ProbeAgentOnline(ctx, c.host.ID, true, c.probes)
+		defer p.ProbeAgentOnline(context.WithoutCancel(ctx), c.host.ID, false, c.probes)
+		if c.probes {
+			c.sendProbeChecks()
+		}
+	}
 
 	lastTouch := c.h.cfg.Now()
 	for {
@@ -135,7 +153,7 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 			c.fail(wire.CodeProtocol, err.Error())
 			return
 		}
-		if t := msg.Type(); t == wire.TypeProcs || t == wire.TypeProcEvents || t == wire.TypeServices {
+		if t := msg.Type(); t == wire.TypeProcs || t == wire.TypeProcEvents || t == wire.TypeServices || t == wire.TypeProbeResults {
 			m.extraBytes.Add(float64(len(frame)))
 		}
 		if err := c.handle(ctx, msg); err != nil {
@@ -192,7 +210,11 @@ func (c *conn) readHello(ctx context.Context) (*wire.Hello, error) {
 		c.fail(wire.CodeVersion, msg)
 		return nil, errors.New(msg)
 	}
-	c.h.updates.facts(c.host.ID, hello.Facts, hello.AgentVersion)
+	facts := hello.Facts
+	if hello.Version >= 3 {
+		facts = withProbes(facts, hello.Probes && c.h.cfg.Probes != nil)
+	}
+	c.h.updates.facts(c.host.ID, facts, hello.AgentVersion)
 	if err := c.addSeries(ctx, hello.Series); err != nil {
 		c.failStore(err, "hub could not register series; retry later")
 		return nil, err
@@ -212,9 +234,38 @@ func (c *conn) addSeries(ctx context.Context, s []wire.Series) error {
 	if err != nil {
 		return fmt.Errorf("register %d series of host %d: %w", len(keys), c.host.ID, err)
 	}
-	c.ids = append(c.ids, ids...)
-	c.keys = append(c.keys, keys...)
+	base := len(c.keys)
+	if base == 0 {
+		c.identity = true
+	}
+	for i, id := range ids {
+		if c.identity && id != uint32(base+i) {
+			c.identity = false
+			c.ids = make([]uint32, base, base+len(ids))
+			for j := range c.ids {
+				c.ids[j] = uint32(j)
+			}
+		}
+		if !c.identity {
+			c.ids = append(c.ids, id)
+		}
+	}
+	if c.identity {
+		if dict := c.h.cfg.Store.Keys(c.host.ID); len(dict) >= base+len(keys) {
+			c.keys = dict[: base+len(keys) : base+len(keys)]
+			return nil
+		}
+	}
+	c.keys = append(c.keys[:len(c.keys):len(c.keys)], keys...)
 	return nil
+}
+
+// storeID returns the store's series ID of wire series ID w.
+func (c *conn) storeID(w uint32) uint32 {
+	if c.identity {
+		return w
+	}
+	return c.ids[w]
 }
 
 func (c *conn) handle(ctx context.Context, msg wire.Message) error {
@@ -233,6 +284,13 @@ func (c *conn) handle(ctx context.Context, msg wire.Message) error {
 		c.log.Warn("agent reported an error", "code", m.Code, "message", m.Message)
 	case *wire.Procs, *wire.ProcEvents, *wire.Services:
 		c.extra(ctx, m)
+	case *wire.ProbeResults:
+		if !c.probes { // results nobody asked for: the hub never assigned this agent checks
+			c.h.metrics.protocolErrors.Inc()
+			c.fail(wire.CodeProtocol, "probe results from an agent that did not enable probes")
+			return errors.New("probe results from an agent without probes")
+		}
+		c.h.cfg.Probes.ProbeResults(ctx, c.host.ID, m.Results)
 	default:
 		c.h.metrics.protocolErrors.Inc()
 		c.fail(wire.CodeProtocol, msg.Type().String()+" is not sent by agents")
@@ -250,7 +308,7 @@ func (c *conn) batch(ctx context.Context, b *wire.Batch) error {
 	for i, s := range b.Snapshots {
 		samples := make([]series.Sample, len(s.Values))
 		for j, v := range s.Values {
-			samples[j] = series.Sample{ID: c.ids[v.ID], Value: v.V}
+			samples[j] = series.Sample{ID: c.storeID(v.ID), Value: v.V}
 		}
 		snaps[i] = series.Snapshot{TimeMs: s.TimeMs, Samples: samples}
 	}
@@ -299,6 +357,36 @@ func (c *conn) extra(ctx context.Context, msg wire.Message) {
 			c.log.Warn("storing a best-effort message failed; dropped", "type", msg.Type().String(), "err", err)
 		}
 	}
+}
+
+// withProbes records in the host's facts whether its agent accepts remote probes, so that the
+// UI offers only such agents as check locations. Facts that are not a JSON object are kept
+// as they are.
+func withProbes(facts []byte, accepts bool) []byte {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(facts, &m) != nil || m == nil {
+		return facts
+	}
+	m["probes"] = json.RawMessage(strconv.FormatBool(accepts))
+	out, err := json.Marshal(m)
+	if err != nil {
+		return facts
+	}
+	return out
+}
+
+// sendProbeChecks sends the agent its current list of checks. The list is bounded by the
+// uptime service; an encoding failure (a list above the protocol's limits) is logged, not fatal.
+func (c *conn) sendProbeChecks() {
+	c.probeMu.Lock()
+	defer c.probeMu.Unlock()
+	checks := c.h.cfg.Probes.ProbeChecks(c.host.ID)
+	frame, err := c.enc.ProbeChecks(&wire.ProbeChecks{Checks: checks})
+	if err != nil {
+		c.log.Error("could not send the agent its checks", "checks", len(checks), "err", err)
+		return
+	}
+	c.send(frame)
 }
 
 // failStore ends the connection after a store write failed. A full disk is said in words, to

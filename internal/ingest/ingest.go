@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -41,6 +40,9 @@ type Hosts interface {
 // snapshots to the agent right after, and the agent then forgets them.
 type Store interface {
 	SeriesIDs(ctx context.Context, hostID int64, keys []series.Key) ([]uint32, error)
+	// Keys returns the host's dictionary indexed by store ID as the store holds it in memory
+	// (nil when not loaded); the slice is shared and never modified, only extended.
+	Keys(hostID int64) []series.Key
 	Append(ctx context.Context, hostID int64, snaps []series.Snapshot) error
 }
 
@@ -63,12 +65,25 @@ type Extras interface {
 	Services(ctx context.Context, host Host, m *wire.Services) error
 }
 
+// Probes connects agents that run uptime checks for the hub (protocol version 3, remote
+// probes); the uptime service implements it. Calls come from connection goroutines.
+type Probes interface {
+	// ProbeChecks is the complete list of checks a host's agent runs.
+	ProbeChecks(hostID int64) []wire.ProbeCheck
+	// ProbeResults takes an agent's results.
+	ProbeResults(ctx context.Context, hostID int64, results []wire.ProbeResult)
+	// ProbeAgentOnline is told when an agent connects (with whether it accepts probes) and
+	// when it disconnects.
+	ProbeAgentOnline(ctx context.Context, hostID int64, online, accepts bool)
+}
+
 // Config holds the dependencies the composition root passes in.
 type Config struct {
 	Hosts      Hosts
 	Store      Store
 	Observer   Observer
 	Extras     Extras // nil drops version 2 messages
+	Probes     Probes // nil: agents are never asked to run checks
 	Compressor *wire.Compressor
 	Logger     *slog.Logger
 	Registry   prometheus.Registerer
@@ -76,8 +91,13 @@ type Config struct {
 	// HelloTimeout bounds how long an upgraded connection may stay silent before hello.
 	HelloTimeout time.Duration
 	// MaxHandshakes bounds agent handshakes in progress (token check, upgrade, hello, series
-	// registration); more get 503 with Retry-After. Default 64.
+	// registration); more queue for a slot. Default 256: a slot is also held while the agent's
+	// hello is on its way, which is no work for the hub, and with 64 the slots rather than the
+	// hub's CPU or database limited a 10,000-agent reconnect (hub at half a core).
 	MaxHandshakes int
+	// AdmitWait is the longest a handshake queues for a slot; a handshake that would wait
+	// longer gets 503 with Retry-After. Default 5 s (agents give up connecting after 15 s).
+	AdmitWait time.Duration
 }
 
 // Handler serves /api/agent and knows which agents are connected.
@@ -92,11 +112,9 @@ type Handler struct {
 	// before the stores close.
 	active sync.WaitGroup
 
-	// handshakes is a semaphore of handshake slots (admission control): after a hub restart
-	// thousands of agents reconnect at once, and doing all their handshakes concurrently
-	// only makes each slower until agents time out and retry, which is a storm that never
-	// settles. Refused agents come back after Retry-After.
-	handshakes chan struct{}
+	// admission bounds handshakes in progress (see admission.go): after a hub restart
+	// thousands of agents reconnect at once.
+	admission *admission
 	// shaking holds the hosts with a handshake in progress (under mu): one at a time per host,
 	// so a client holding one stolen token cannot take every handshake slot by upgrading and
 	// then staying silent until HelloTimeout.
@@ -132,19 +150,22 @@ func New(cfg Config) *Handler {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxHandshakes <= 0 {
-		cfg.MaxHandshakes = 64
+		cfg.MaxHandshakes = 256
+	}
+	if cfg.AdmitWait <= 0 {
+		cfg.AdmitWait = 5 * time.Second
 	}
 	h := &Handler{
-		cfg:        cfg,
-		log:        cfg.Logger.With("component", "ingest"),
-		metrics:    newMetrics(cfg.Registry),
-		conns:      map[int64]*conn{},
-		handshakes: make(chan struct{}, cfg.MaxHandshakes),
-		shaking:    map[int64]bool{},
-		tokens:     newTokenCache(cfg.Now),
-		updates:    hostUpdates{pending: map[int64]HostUpdate{}},
-		stopFlush:  make(chan struct{}),
-		flushDone:  make(chan struct{}),
+		cfg:       cfg,
+		log:       cfg.Logger.With("component", "ingest"),
+		metrics:   newMetrics(cfg.Registry),
+		conns:     map[int64]*conn{},
+		admission: newAdmission(cfg.MaxHandshakes, cfg.AdmitWait, cfg.Now),
+		shaking:   map[int64]bool{},
+		tokens:    newTokenCache(cfg.Now),
+		updates:   hostUpdates{pending: map[int64]HostUpdate{}},
+		stopFlush: make(chan struct{}),
+		flushDone: make(chan struct{}),
 	}
 	go func() { defer close(h.flushDone); h.flushLoop(h.stopFlush) }()
 	return h
@@ -172,6 +193,25 @@ func (h *Handler) SetLive(hostID int64, on bool) {
 		kind = wire.CommandLiveOn
 	}
 	c.send(c.enc.Command(&wire.Command{Kind: kind}))
+}
+
+// ChecksChanged sends a connected agent that accepts probes its new list of checks (from
+// Probes.ProbeChecks). It is a no-op for other hosts: an agent gets its list when it connects.
+func (h *Handler) ChecksChanged(hostID int64) {
+	h.mu.Lock()
+	c := h.conns[hostID]
+	h.mu.Unlock()
+	if c != nil && c.probes {
+		c.sendProbeChecks()
+	}
+}
+
+// AcceptsProbes reports whether the host's agent is connected here and accepts probes.
+func (h *Handler) AcceptsProbes(hostID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.conns[hostID]
+	return c != nil && c.probes
 }
 
 // Disconnect closes the connection of a host whose token was revoked or which was deleted, and
@@ -219,11 +259,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "missing agent token: send Authorization: Bearer <agent token>")
 		return
 	}
-	if !h.admit(r.Context()) {
+	if !h.admission.acquire(r.Context()) {
 		h.defer503(w, "hub busy with other agents' handshakes; retry after the Retry-After delay")
 		return
 	}
-	freeSlot := sync.OnceFunc(func() { <-h.handshakes })
+	freeSlot := sync.OnceFunc(h.admission.release)
 	defer freeSlot()
 	host, err := h.authenticate(r.Context(), token)
 	if errors.Is(err, ErrUnknownToken) {
@@ -278,35 +318,11 @@ func (h *Handler) logNoSpace(err error) {
 	}
 }
 
-// admitWait is how long a handshake may wait for a free slot before it is deferred with 503:
-// long enough that slots freed between two waves of retries are used, short enough that the
-// agent's own 15 s timeout is far away.
-const admitWait = time.Second
-
-// admit takes a handshake slot, waiting up to admitWait for one.
-func (h *Handler) admit(ctx context.Context) bool {
-	select {
-	case h.handshakes <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(admitWait)
-	defer t.Stop()
-	select {
-	case h.handshakes <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // defer503 refuses a handshake for now: 503 with a Retry-After in whole seconds (RFC 9110
-// §10.2.3), spread so that deferred agents do not all return at once.
+// §10.2.3), chosen by the admission control to spread returning agents.
 func (h *Handler) defer503(w http.ResponseWriter, msg string) {
 	h.metrics.deferred.Inc()
-	w.Header().Set("Retry-After", strconv.Itoa(2+rand.IntN(5)))
+	w.Header().Set("Retry-After", strconv.Itoa(h.admission.retryAfter()))
 	writeError(w, http.StatusServiceUnavailable, msg)
 }
 

@@ -62,6 +62,7 @@ type testObserver struct {
 	mu     sync.Mutex
 	online map[int64]bool
 	last   map[int64]int64
+	values map[string]float64 // the last snapshot by series name{label}, as observers see it
 }
 
 func (o *testObserver) HostOnline(id, _ int64, on bool) {
@@ -70,10 +71,14 @@ func (o *testObserver) HostOnline(id, _ int64, on bool) {
 	o.online[id] = on
 }
 
-func (o *testObserver) HostSnapshot(id, _ int64, t int64, _ []series.Key, _ []wire.Value) {
+func (o *testObserver) HostSnapshot(id, _ int64, t int64, keys []series.Key, values []wire.Value) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.last[id] = t
+	o.values = map[string]float64{}
+	for _, v := range values {
+		o.values[keys[v.ID].Name+"{"+keys[v.ID].Label+"}"] = v.V
+	}
 }
 
 func (o *testObserver) Watched(int64) bool { return false }

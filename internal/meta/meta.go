@@ -40,12 +40,12 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", driver, err)
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
 	limitPool(db, dialect)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s database: %w", driver, err)
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
 	d := &DB{db: db, dialect: dialect, now: time.Now}
 	if err := d.migrate(ctx); err != nil {

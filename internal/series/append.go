@@ -181,18 +181,34 @@ func (s *Store) insertHead(batch []*appendReq) error {
 func (s *Store) Latest(hostID int64) (int64, map[Key]float64, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	keys, scales, err := s.dict(ctx, hostID)
+	keys, scales, err := s.readerDict(ctx, hostID)
 	if err != nil {
 		s.log.Warn("loading series dictionary failed", "host_id", hostID, "err", err)
 		return 0, nil, false
 	}
+	now := s.now()
 	s.mu.Lock()
 	var t int64
 	var latest []Sample
+	recheck := false
 	if h := s.hosts[hostID]; h != nil {
 		t, latest = h.latestT, h.latest
+		// On a shared database the host's agent may report to another hub: a newest
+		// snapshot that has grown old here is looked for in the database (see shared.go).
+		if s.shared() && latest != nil && now.UnixMilli()-t > latestRecheck.Milliseconds() && now.Sub(h.latestChecked) > latestRecheck {
+			recheck, h.latestChecked = true, now
+		}
 	}
 	s.mu.Unlock()
+	if recheck {
+		dt, dl, err := s.latestFromDisk(ctx, hostID, scales)
+		if err != nil {
+			s.log.Warn("reading newest snapshot failed", "host_id", hostID, "err", err)
+		} else if dl != nil && dt > t {
+			t, latest = dt, dl
+			s.setLatest(hostID, []Snapshot{{TimeMs: t, Samples: latest}})
+		}
+	}
 	if latest == nil {
 		var err error
 		t, latest, err = s.latestFromDisk(ctx, hostID, scales)
@@ -219,7 +235,7 @@ func (s *Store) latestFromDisk(ctx context.Context, hostID int64, scales []int8)
 	var data []byte
 	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT ts, data FROM series_head WHERE host_id = ? ORDER BY ts DESC LIMIT 1`), hostID).Scan(&ts, &data)
 	if err == nil {
-		samples, err := decodeRow(data, scales)
+		samples, _, err := s.decodeRowOf(ctx, hostID, data, scales)
 		return ts, samples, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {

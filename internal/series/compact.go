@@ -19,6 +19,11 @@ const grace = 5 * 60_000
 func (s *Store) Maintain(ctx context.Context, now time.Time) error {
 	s.maintainM.Lock()
 	defer s.maintainM.Unlock()
+	unlock, ok, err := s.lockMaintenance(ctx)
+	if err != nil || !ok {
+		return err // !ok: another hub sharing the database is maintaining it
+	}
+	defer unlock()
 	nowMs := now.UnixMilli()
 	if err := s.compactHead(ctx, nowMs); err != nil {
 		return err
@@ -90,7 +95,7 @@ func (s *Store) compactWindow(ctx context.Context, hostID, start int64) error {
 			rows.Close()
 			return fmt.Errorf("compact host %d window %d: %w", hostID, start, err)
 		}
-		if sn.Samples, err = decodeRow(data, scales); err != nil {
+		if sn.Samples, scales, err = s.decodeRowOf(ctx, hostID, data, scales); err != nil {
 			rows.Close()
 			return fmt.Errorf("compact host %d snapshot %d: %w", hostID, sn.TimeMs, err)
 		}
@@ -206,7 +211,7 @@ func (s *Store) buildRollups(ctx context.Context, nowMs int64) error {
 // longer covers (expired raw data) keep their old values. The computation runs outside the
 // write lock; Maintain is serialised, so the source cannot be rewritten meanwhile.
 func (s *Store) buildRollup(ctx context.Context, hostID int64, tier int, start int64) error {
-	_, scales, err := s.dict(ctx, hostID)
+	_, scales, err := s.readerDict(ctx, hostID) // another hub's new series keep their scale
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (s *Store) WriteCSV(ctx context.Context, w io.Writer, q Query) error {
 	if q.To < q.From {
 		return fmt.Errorf("export host %d: to %d before from %d", q.HostID, q.To, q.From)
 	}
-	keys, _, err := s.dict(ctx, q.HostID)
+	keys, _, err := s.readerDict(ctx, q.HostID)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func (s *Store) Query(ctx context.Context, q Query) (*Result, error) {
 	if q.MaxPoints <= 0 {
 		q.MaxPoints = DefaultMaxPoints
 	}
-	keys, _, err := s.dict(ctx, q.HostID)
+	keys, _, err := s.readerDict(ctx, q.HostID)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,8 @@ func (s *Store) scanRaw(ctx context.Context, hostID int64, from, to int64, want 
 		if seen[ts] {
 			continue
 		}
-		samples, err := decodeRow(data, scales)
+		samples, sc, err := s.decodeRowOf(ctx, hostID, data, scales)
+		scales = sc
 		if err != nil {
 			return fmt.Errorf("query host %d head row %d: %w", hostID, ts, err)
 		}

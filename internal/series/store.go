@@ -31,9 +31,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -99,18 +101,63 @@ type Store struct {
 	// checkpointer). nil until first use and after an error, so a broken connection is
 	// replaced.
 	wconn *sql.Conn
+	// dictStmt reads one host's dictionary (readHost).
+	dictStmt *sql.Stmt
 	// checkpointed is closed when the checkpointer has stopped.
 	checkpointed chan struct{}
+	now          func() time.Time // injected by tests
 }
 
 // hostState is what the store keeps in memory per host: the series dictionary and the newest
 // snapshot. keys and scales only grow, so readers may keep a slice header after unlocking.
+// There is no map from key to id: it cost ~10 KB per host (100 MB at 10,000 hosts) to speed up
+// only handshakes, which find their ids by position instead (see ids).
 type hostState struct {
-	keys    []Key
+	keys    []Key  // names interned (see Intern): hosts mostly share them
 	scales  []int8 // decimal digits per series id; -1 = float
-	byKey   map[Key]uint32
 	latestT int64
 	latest  []Sample // nil until known
+	// checked is when the dictionary was last read from the database, latestChecked when the
+	// newest snapshot was (both matter only when other hubs share the database, see shared.go).
+	checked, latestChecked time.Time
+}
+
+// ids sets out[i] to the id of keys[i] and returns the keys not in the dictionary (each once).
+// An agent sends its dictionary in the order the store first registered it, so keys[i] is
+// almost always id i; a map is built only for the keys that are not.
+func (h *hostState) ids(keys []Key, out []uint32) (fresh []Key) {
+	var byKey map[Key]uint32
+	var seen map[Key]bool
+	for i, k := range keys {
+		if i < len(h.keys) && h.keys[i] == k && k.Name != "" {
+			out[i] = uint32(i)
+			continue
+		}
+		if byKey == nil {
+			byKey = make(map[Key]uint32, len(h.keys))
+			for id, k := range h.keys {
+				if k.Name != "" { // a hole in the ids
+					byKey[k] = uint32(id)
+				}
+			}
+			seen = map[Key]bool{}
+		}
+		if id, ok := byKey[k]; ok {
+			out[i] = id
+			continue
+		}
+		if !seen[k] {
+			fresh = append(fresh, k)
+			seen[k] = true
+		}
+	}
+	return fresh
+}
+
+// Intern returns k with its strings replaced by the process-wide copies (unique.Make), so that
+// the dictionaries of thousands of hosts share one copy of each name and label.
+func Intern(k Key) Key {
+	return Key{Name: unique.Make(k.Name).Value(), Label: unique.Make(k.Label).Value()}
 }
 
 var schema = []string{
@@ -151,27 +198,60 @@ func Open(ctx context.Context, db *sql.DB, dialect string, opts Options) (*Store
 	if opts.HourRetention <= 0 {
 		opts.HourRetention = 2 * 365 * 24 * time.Hour
 	}
-	for _, q := range schema {
-		if dialect == "sqlite" {
-			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
-		}
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("create series tables: %w", err)
-		}
+	if err := createSchema(ctx, db, dialect); err != nil {
+		return nil, err
 	}
 	enc, dec, err := newZstd()
 	if err != nil {
 		return nil, err
 	}
+	dictStmt, err := db.PrepareContext(ctx, rebind(dialect, `SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`))
+	if err != nil {
+		return nil, fmt.Errorf("prepare dictionary query: %w", err)
+	}
 	s := &Store{
-		db: db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
+		dictStmt: dictStmt,
+		db:       db, dialect: dialect, opts: opts, log: opts.Logger.With("component", "series"),
 		enc: enc, dec: dec, hosts: map[int64]*hostState{}, loading: map[int64]chan struct{}{}, regs: map[int64]*sync.Mutex{},
 		reqs: make(chan *appendReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
-		checkpointed: make(chan struct{}),
+		checkpointed: make(chan struct{}), now: time.Now,
 	}
 	go s.writer()
 	go func() { defer close(s.checkpointed); s.checkpointer() }()
 	return s, nil
+}
+
+// schemaLock is the PostgreSQL advisory lock key that serialises the series tables' creation
+// across hubs starting at once (the metadata store's migrations use their own key).
+const schemaLock = 0x76736572 // "vser"
+
+// createSchema creates the store's tables when missing. On PostgreSQL, CREATE TABLE IF NOT
+// EXISTS run by two sessions at once can still fail on the catalog's unique index
+// (pg_type_typname_nsp_index), so hubs starting together queue on an advisory lock, held on
+// one pinned connection.
+func createSchema(ctx context.Context, db *sql.DB, dialect string) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("create series tables: %w", err)
+	}
+	defer conn.Close()
+	if dialect == "postgres" {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, schemaLock); err != nil {
+			return fmt.Errorf("wait for other hubs to create the series tables: %w", err)
+		}
+		// A fresh context: the caller's may be cancelled, and a lock left on a pooled
+		// connection would block every other hub's start.
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, schemaLock)
+	}
+	for _, q := range schema {
+		if dialect == "sqlite" {
+			q = strings.ReplaceAll(q, "BYTEA", "BLOB")
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create series tables: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops the writer after committing what was queued. The database belongs to the
@@ -187,6 +267,7 @@ func (s *Store) Close() error {
 			s.wconn = nil
 		}
 		s.writeMu.Unlock()
+		s.dictStmt.Close()
 		s.enc.Close()
 		s.dec.Close()
 	})
@@ -194,8 +275,10 @@ func (s *Store) Close() error {
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL.
-func (s *Store) rebind(q string) string {
-	if s.dialect != "postgres" {
+func (s *Store) rebind(q string) string { return rebind(s.dialect, q) }
+
+func rebind(dialect, q string) string {
+	if dialect != "postgres" {
 		return q
 	}
 	var b strings.Builder
@@ -260,8 +343,10 @@ func (s *Store) host(ctx context.Context, hostID int64) (*hostState, error) {
 
 // readHost reads a host's series dictionary from the database.
 func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) {
-	h := &hostState{byKey: map[Key]uint32{}}
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, name, label, scale FROM series_ids WHERE host_id = ? ORDER BY id`), hostID)
+	h := &hostState{checked: s.now()}
+	// Prepared once: after a hub restart every agent's handshake reads its host here, and
+	// parsing the query each time was a visible share of the hub's CPU in that storm.
+	rows, err := s.dictStmt.QueryContext(ctx, hostID)
 	if err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
@@ -277,13 +362,13 @@ func (s *Store) readHost(ctx context.Context, hostID int64) (*hostState, error) 
 			h.keys = append(h.keys, Key{})
 			h.scales = append(h.scales, -1)
 		}
-		h.keys = append(h.keys, k)
+		h.keys = append(h.keys, Intern(k))
 		h.scales = append(h.scales, sc)
-		h.byKey[k] = id
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load series of host %d: %w", hostID, err)
 	}
+	h.keys, h.scales = slices.Clip(h.keys), slices.Clip(h.scales)
 	return h, nil
 }
 
@@ -298,6 +383,19 @@ func (s *Store) dict(ctx context.Context, hostID int64) ([]Key, []int8, error) {
 	return h.keys[:len(h.keys):len(h.keys)], h.scales[:len(h.scales):len(h.scales)], nil
 }
 
+// Keys returns the host's dictionary, indexed by series id, as held in memory: nil when it is not
+// loaded. The slice is capped and never modified in place (the dictionary only grows), so
+// callers may keep it, e.g. one per agent connection instead of a copy.
+func (s *Store) Keys(hostID int64) []Key {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hosts[hostID]
+	if h == nil {
+		return nil
+	}
+	return h.keys[:len(h.keys):len(h.keys)]
+}
+
 // SeriesIDs returns stable per-host ids for keys, creating and persisting missing ones.
 func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint32, error) {
 	out := make([]uint32, len(keys))
@@ -308,20 +406,7 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 		if err != nil {
 			return nil, err
 		}
-		var fresh []Key
-		seen := map[Key]bool{}
-		for i, k := range keys {
-			id, ok := h.byKey[k]
-			if !ok {
-				if !seen[k] {
-					fresh = append(fresh, k)
-					seen[k] = true
-				}
-				continue
-			}
-			out[i] = id
-		}
-		return fresh, nil
+		return h.ids(keys, out), nil
 	}
 	fresh, err := lookup()
 	if err != nil || len(fresh) == 0 {
@@ -332,6 +417,16 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	defer reg.Unlock()
 	if fresh, err = lookup(); err != nil || len(fresh) == 0 { // another caller created them
 		return out, err
+	}
+	if s.shared() {
+		// Another hub may have registered series of this host (its agent failed over):
+		// take their ids into account, or the new ones would collide with them.
+		if err := s.refreshHost(ctx, hostID, 0); err != nil {
+			return nil, err
+		}
+		if fresh, err = lookup(); err != nil || len(fresh) == 0 {
+			return out, err
+		}
 	}
 	s.mu.Lock()
 	hs, err := s.host(ctx, hostID) // reloads when DeleteHost ran since lookup
@@ -365,9 +460,7 @@ func (s *Store) SeriesIDs(ctx context.Context, hostID int64, keys []Key) ([]uint
 	s.mu.Lock()
 	if h := s.hosts[hostID]; h != nil { // nil when DeleteHost ran meanwhile; reload next time
 		for i, k := range fresh {
-			h.keys = append(h.keys, k)
-			h.scales = append(h.scales, scales[i])
-			h.byKey[k] = next + uint32(i)
+			h.addKey(next+uint32(i), Intern(k), scales[i])
 		}
 	}
 	s.mu.Unlock()

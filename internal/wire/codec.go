@@ -78,7 +78,7 @@ func (c *Compressor) open(frame []byte) (Type, []byte, error) {
 		return 0, nil, malformed("frame of %d bytes is shorter than its header", len(frame))
 	}
 	t, flags, body := Type(frame[0]), frame[1], frame[2:]
-	if t < TypeHello || t > TypeServices {
+	if t < TypeHello || t > TypeProbeResults {
 		return 0, nil, malformed("unknown message type %d", t)
 	}
 	switch flags {

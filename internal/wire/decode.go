@@ -1,25 +1,25 @@
 package wire
 
+import "unique"
+
 // Decoder turns frames of one connection back into messages, enforcing the limits. Like the
 // Encoder it holds the dictionary and live delta context, sees frames in order and is not safe
 // for concurrent use. A decoding error leaves the Decoder unusable: close the connection.
 type Decoder struct {
-	c      *Compressor
-	series []Series
+	c *Compressor
+	// scales holds each series' decimal scale, indexed by series ID: all the decoder needs of
+	// the dictionary. The names are returned in the hello and dict messages and not kept
+	// here: a hub holds thousands of decoders, and the caller keeps the names it needs.
 	scales []uint8
 	live   deltaContext
-	// version is what the connection's hello said; version 2 message types are refused
-	// before a hello of version 2 or later (and so always on the agent's side).
+	// version is what the connection speaks: the hello's on the hub's side, the welcome's on
+	// the agent's. Message types of version N are refused before version N is known.
 	version uint32
 	procs   map[ProcID]procStrings // processes of the previous procs frame (see ProcID)
 }
 
 // NewDecoder returns a Decoder for a fresh connection.
 func NewDecoder(c *Compressor) *Decoder { return &Decoder{c: c} }
-
-// Series returns the connection's dictionary so far, indexed by series ID. The slice is shared:
-// callers must not modify it.
-func (d *Decoder) Series() []Series { return d.series }
 
 // Decode parses one frame. Every failure wraps ErrMalformed and names what was wrong.
 func (d *Decoder) Decode(frame []byte) (Message, error) {
@@ -43,6 +43,9 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 			r.fail("live flag %d", live)
 		default:
 			w.Live = live == 1
+		}
+		if r.err == nil {
+			d.version = w.Version // the agent's side learns the connection's version here
 		}
 		m = w
 	case TypeDict:
@@ -71,6 +74,15 @@ func (d *Decoder) Decode(frame []byte) (Message, error) {
 		default:
 			m = readServices(r)
 		}
+	case TypeProbeChecks, TypeProbeResults:
+		if d.version < 3 {
+			return nil, malformed("%s frame needs protocol version 3, connection speaks %d", t, d.version)
+		}
+		if t == TypeProbeChecks {
+			m = readProbeChecks(r)
+		} else {
+			m = readProbeResults(r)
+		}
 	}
 	r.done(m.Type().String())
 	if r.err != nil {
@@ -87,10 +99,19 @@ func (d *Decoder) hello(r *reader) *Hello {
 		h.Facts = append([]byte(nil), f...)
 	}
 	h.IntervalMs = uint32(r.bounded("interval", 1<<31))
-	if len(d.series) != 0 && r.err == nil {
+	if len(d.scales) != 0 && r.err == nil {
 		r.fail("second hello on one connection")
 	}
 	h.Series = d.readSeries(r)
+	if h.Version >= 3 && r.err == nil {
+		switch f := r.byte1("hello flags"); {
+		case r.err != nil:
+		case f&^HelloProbes != 0:
+			r.fail("unknown hello flags %#x", f)
+		default:
+			h.Probes = f&HelloProbes != 0
+		}
+	}
 	if r.err == nil {
 		d.version = h.Version
 	}
@@ -99,18 +120,20 @@ func (d *Decoder) hello(r *reader) *Hello {
 
 func (d *Decoder) readSeries(r *reader) []Series {
 	n := int(r.bounded("series count", MaxSeries))
-	if r.err == nil && len(d.series)+n > MaxSeries {
-		r.fail("dictionary would hold %d series, limit %d", len(d.series)+n, MaxSeries)
+	if r.err == nil && len(d.scales)+n > MaxSeries {
+		r.fail("dictionary would hold %d series, limit %d", len(d.scales)+n, MaxSeries)
 	}
 	if r.err != nil {
 		return nil
 	}
 	out := make([]Series, 0, n)
 	for i := 0; i < n && r.err == nil; i++ {
-		s := Series{ID: uint32(len(d.series) + i)}
-		s.Name = r.str("series name", MaxStringBytes)
-		s.Label = r.str("series label", MaxStringBytes)
-		s.Unit = r.str("series unit", MaxStringBytes)
+		s := Series{ID: uint32(len(d.scales) + i)}
+		// Interned: a hub holds the dictionaries of thousands of hosts, and most of their
+		// names, labels and units are the same strings.
+		s.Name = intern(r.str("series name", MaxStringBytes))
+		s.Label = intern(r.str("series label", MaxStringBytes))
+		s.Unit = intern(r.str("series unit", MaxStringBytes))
 		s.Scale = r.byte1("series scale")
 		if r.err == nil && s.Scale > MaxScale {
 			r.fail("series %q: scale %d above %d", s.Name, s.Scale, MaxScale)
@@ -121,7 +144,6 @@ func (d *Decoder) readSeries(r *reader) []Series {
 		out = append(out, s)
 	}
 	if r.err == nil {
-		d.series = append(d.series, out...)
 		for _, s := range out {
 			d.scales = append(d.scales, s.Scale)
 		}
@@ -142,7 +164,7 @@ func (d *Decoder) batch(r *reader) *Batch {
 		r.fail("unknown batch flags %#x", f)
 		return b
 	}
-	if len(d.series) == 0 && r.err == nil {
+	if len(d.scales) == 0 && r.err == nil {
 		r.fail("batch before hello")
 	}
 	n := int(r.bounded("snapshot count", MaxBatchSnapshots))
@@ -195,6 +217,13 @@ func (t Type) String() string {
 		return "proc_events"
 	case TypeServices:
 		return "services"
+	case TypeProbeChecks:
+		return "probe_checks"
+	case TypeProbeResults:
+		return "probe_results"
 	}
 	return "unknown"
 }
+
+// intern returns the process-wide copy of s (see unique.Make), so equal strings share memory.
+func intern(s string) string { return unique.Make(s).Value() }

@@ -54,6 +54,15 @@ func (e *Encoder) Hello(h *Hello) ([]byte, error) {
 	if err := e.addSeries(&w, h.Series); err != nil {
 		return nil, fmt.Errorf("hello: %w", err)
 	}
+	if h.Version >= 3 { // versions 1 and 2 end here: their hellos stay byte for byte the same
+		var flags byte
+		if h.Probes {
+			flags |= HelloProbes
+		}
+		w.byte1(flags)
+	} else if h.Probes {
+		return nil, fmt.Errorf("hello: probes need protocol version 3, hello says %d", h.Version)
+	}
 	return e.c.frame(TypeHello, w.b), nil
 }
 

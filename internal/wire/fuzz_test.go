@@ -11,18 +11,27 @@ import (
 // FuzzDecode feeds arbitrary frames to a decoder that has seen a valid hello. It must never
 // panic, and every failure must be a protocol error (ErrMalformed), never anything else.
 func FuzzDecode(f *testing.F) {
-	for _, name := range append(goldenOrder, goldenV2Order...) {
+	for _, name := range append(append(goldenOrder, goldenV2Order...), goldenV3Order...) {
 		if b, err := os.ReadFile(filepath.Join("testdata", name+".bin")); err == nil {
 			f.Add(b)
 		}
 	}
 	c := newCompressor(f)
-	// A version 2 hello, so that the version 2 types are decoded too.
-	hello, err := NewEncoder(c).Hello(&Hello{Version: 2, Series: hostSeries()})
+	// A version 3 hello, so that the version 2 and 3 types are decoded too.
+	hello, err := NewEncoder(c).Hello(&Hello{Version: 3, Series: hostSeries(), Probes: true})
 	if err != nil {
 		f.Fatal(err)
 	}
+	welcome := NewEncoder(c).Welcome(&Welcome{Version: 3, HostID: 1})
 	f.Fuzz(func(t *testing.T, frame []byte) {
+		// The agent's side: after a welcome it decodes what the hub sends (probe_checks).
+		agent := NewDecoder(c)
+		if _, err := agent.Decode(welcome); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := agent.Decode(frame); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("agent side: got error %v, want ErrMalformed", err)
+		}
 		dec := NewDecoder(c)
 		if _, err := dec.Decode(hello); err != nil {
 			t.Fatal(err)

@@ -18,11 +18,13 @@ type deltaContext struct {
 	prevInt  []int64
 }
 
+// grow extends the context to n series in one step: appending one at a time left capacity
+// for up to twice the series, in each of thousands of a hub's decoders.
 func (c *deltaContext) grow(n int) {
-	for len(c.present) < n {
-		c.present = append(c.present, false)
-		c.prevBits = append(c.prevBits, 0)
-		c.prevInt = append(c.prevInt, 0)
+	if k := n - len(c.present); k > 0 {
+		c.present = append(c.present, make([]bool, k)...)
+		c.prevBits = append(c.prevBits, make([]uint64, k)...)
+		c.prevInt = append(c.prevInt, make([]int64, k)...)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 
 // Version is the protocol version this package speaks. MinVersion is the oldest a hub accepts.
 const (
-	Version    = 2
+	Version    = 3
 	MinVersion = 1
 )
 
@@ -51,12 +51,16 @@ const (
 	TypeProcs      Type = 8  // agent → hub, process sample
 	TypeProcEvents Type = 9  // agent → hub, process start/exit events
 	TypeServices   Type = 10 // agent → hub, services and containers
+
+	// Version 3 (best effort; see probes.go).
+	TypeProbeChecks  Type = 11 // hub → agent, the checks the agent runs
+	TypeProbeResults Type = 12 // agent → hub, probe results
 )
 
 const flagZstd = 1 << 0
 
 // Message is one decoded frame: *Hello, *Welcome, *Batch, *Ack, *Command, *Error, *Dict, or
-// (version 2) *Procs, *ProcEvents or *Services.
+// (version 2) *Procs, *ProcEvents or *Services, or (version 3) *ProbeChecks or *ProbeResults.
 type Message interface{ Type() Type }
 
 // Series is one dictionary entry: the agent assigns IDs densely from 0 and never reuses them
@@ -70,13 +74,15 @@ type Series struct {
 	Scale uint8
 }
 
-// Hello opens a connection. Facts is the host facts document as JSON.
+// Hello opens a connection. Facts is the host facts document as JSON. Probes (version 3 and
+// later only) says the agent's operator enabled remote probes.
 type Hello struct {
 	Version      uint32
 	AgentVersion string
 	Facts        []byte
 	IntervalMs   uint32
 	Series       []Series
+	Probes       bool
 }
 
 // Welcome answers a hello that the hub accepted.

@@ -29,6 +29,8 @@ export interface Facts {
   memory_bytes: number;
   boot_time: string;
   virtualization: string;
+  /** The agent was started with --probes: it runs uptime checks for the hub. */
+  probes: boolean;
 }
 
 export interface Host {
@@ -149,10 +151,13 @@ export interface HostStorage extends StorageUsage {
 export interface StorageStats {
   total: StorageUsage;
   hosts: HostStorage[];
+  /** Uptime checks' results (response time and state series); missing from older hubs. */
+  checks?: (StorageUsage & { check_id: number; name: string })[];
 }
 
 export interface PruneResult {
   hosts: number;
+  checks?: number;
   before: string;
 }
 
@@ -292,7 +297,9 @@ export type LiveMessage =
       latest: Partial<Latest>;
       values?: { name: string; label: string; value: number | null }[];
     }
-  | { type: "host"; host_id: number; online: boolean };
+  | { type: "host"; host_id: number; online: boolean }
+  /** A host's firing alerts changed (firing 0: none left). */
+  | { type: "alerts"; host_id: number; firing: number; severity?: "warning" | "critical" };
 
 /** A 4xx/5xx answer: the hub's {"error","field"} body plus the HTTP status. */
 export class ApiError extends Error {
@@ -323,6 +330,8 @@ function csrfToken(): string {
 
 interface RequestOptions {
   body?: unknown;
+  /** A body sent as is (YAML import), instead of body as JSON. */
+  raw?: { text: string; type: string };
   /** false for endpoints where 401 is an expected answer (login). */
   redirectOn401?: boolean;
   signal?: AbortSignal;
@@ -331,6 +340,7 @@ interface RequestOptions {
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  if (opts.raw) headers["Content-Type"] = opts.raw.type;
   if (method !== "GET" && method !== "HEAD") headers["X-Vigil-CSRF"] = csrfToken();
   let res: Response;
   try {
@@ -338,7 +348,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
       method,
       headers,
       credentials: "same-origin",
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.raw ? opts.raw.text : opts.body === undefined ? undefined : JSON.stringify(opts.body),
       signal: opts.signal,
     });
   } catch (e) {

@@ -16,6 +16,10 @@ export interface CheckSpec {
   interval_s: number;
   timeout_ms?: number;
   retries?: number;
+  /** Where the check runs (remote probes); absent = the hub only. */
+  locations?: { hub: boolean; hosts?: number[] };
+  /** Locations that must find it down; 0 or absent = a majority. */
+  quorum?: number;
   url?: string;
   method?: string;
   headers?: Record<string, string>;
@@ -49,6 +53,18 @@ export interface CheckResult {
   cert_expiry?: string;
 }
 
+/** One location's latest view of a check (GET /api/v1/checks/{id} only). */
+export interface LocationState {
+  location: string; // "hub" or "host:<id>"
+  host_id: number | null;
+  host_name?: string;
+  state: "up" | "degraded" | "down" | "unknown";
+  reason: string;
+  time: string | null;
+  response_ms: number | null;
+  failures: number;
+}
+
 export interface Check {
   id: number;
   spec: CheckSpec;
@@ -59,6 +75,7 @@ export interface Check {
   last_push?: string;
   recent?: { time: number; up: number | null; response_ms: number | null }[];
   uptime_24h?: number;
+  location_states?: LocationState[];
   created_at: string;
 }
 

@@ -127,7 +127,7 @@ async function route(path: string, query: URLSearchParams): Promise<void> {
   if (!live) live = new Live();
   const ctx: PageContext = { me: me!, live };
   const host = /^\/hosts\/(\d+)\/?$/.exec(path);
-  const alerts = /^\/alerts\/(active|history|rules|channels|silences)\/?$/.exec(path);
+  const alerts = /^\/alerts\/(active|history|rules|channels|silences|config)\/?$/.exec(path);
   const settings = /^\/settings\/(account|security|members|tokens|enrollment-keys|storage|audit)\/?$/.exec(path);
   if (path === "/" || path === "") {
     document.title = "Fleet · Vigil";

@@ -5,6 +5,7 @@ import { ApiError, api } from "../api";
 import { h, replace, type View } from "../dom";
 import { RECORD_TYPES, checksApi, type CheckSpec, type CheckType } from "../checksApi";
 import { navigate } from "../router";
+import { LocationsField } from "./CheckLocations";
 import { CopyField } from "./CopyField";
 import { StateMessage } from "./StateMessage";
 
@@ -84,9 +85,13 @@ export function CheckForm(id: number | null): View {
   const hostField = field("host_id", "Belongs to host (its alerts depend on the host)", hostSel, null);
   fields.push(hostField);
   byKey.set("host_id", hostField);
+  // Remote probes: built once the hosts are known (only agents accepting probes are offered).
+  const locSlot = h("div");
+  let locs: LocationsField | null = null;
 
   function showFor(type: CheckType): void {
     for (const f of fields) f.el.hidden = f.types !== null && !f.types.includes(type);
+    locSlot.hidden = type === "push"; // push checks are judged where the pushes arrive: the hub
   }
   typeSel.addEventListener("change", () => showFor(typeSel.value as CheckType));
 
@@ -126,6 +131,7 @@ export function CheckForm(id: number | null): View {
     if (type === "tcp") s.port = numOf("port");
     if (type === "dns") Object.assign(s, { record_type: val("record_type"), resolver: val("resolver") || undefined, expect: val("expect") || undefined });
     if (type === "push") Object.assign(s, { period_s: numOf("period_s"), grace_s: numOf("grace_s") });
+    else if (locs) Object.assign(s, locs.value());
     return s;
   }
 
@@ -139,14 +145,17 @@ export function CheckForm(id: number | null): View {
       else f.control.value = String(v);
     }
     hostSel.value = s.host_id ? String(s.host_id) : "";
+    locs?.fill(s.locations, s.quorum);
   }
 
-  const form = h("form", { class: "form check-form card card-pad", novalidate: true, "data-testid": "check-form" }, fields.map((f) => f.el),
+  const form = h("form", { class: "form check-form card card-pad", novalidate: true, "data-testid": "check-form" }, fields.map((f) => f.el), locSlot,
     h("div", { class: "toolbar" }, submit, h("a", { class: "btn", href: id === null ? "/checks" : `/checks/${id}` }, "Cancel")), error, result);
 
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     for (const f of fields) f.setError("");
+    locs?.setError("locations", "");
+    locs?.setError("quorum", "");
     error.textContent = "";
     submit.disabled = true;
     try {
@@ -162,7 +171,12 @@ export function CheckForm(id: number | null): View {
     } catch (e) {
       const f = e instanceof ApiError && e.field ? byKey.get(e.field.replace(/\[.*$/, "")) : undefined;
       const msg = e instanceof Error ? e.message : String(e);
-      if (f && !f.el.hidden) {
+      const locField = e instanceof ApiError && (e.field === "locations" || e.field === "quorum" || e.field?.startsWith("locations.")) ? e.field : "";
+      if (locs && locField && !locSlot.hidden) {
+        const which = locField === "quorum" ? "quorum" : "locations";
+        locs.setError(which, msg);
+        locs.focus(which);
+      } else if (f && !f.el.hidden) {
         f.setError(msg);
         f.control.focus();
       } else error.textContent = msg;
@@ -175,6 +189,8 @@ export function CheckForm(id: number | null): View {
     try {
       const { hosts } = await api.hosts();
       for (const host of hosts) hostSel.append(h("option", { value: String(host.id) }, host.name));
+      locs = LocationsField(hosts);
+      replace(locSlot, locs.el);
       if (id !== null) fill((await checksApi.get(id)).check.spec);
       showFor(typeSel.value as CheckType);
       replace(el, h("div", { class: "page-head" }, h("h1", { class: "page-title" }, id === null ? "New check" : "Edit check")), form);

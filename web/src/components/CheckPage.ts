@@ -2,7 +2,7 @@
 // editors edit, delete and a new push URL.
 
 import { h, replace, type View } from "../dom";
-import { checksApi, type Check, type Incident } from "../checksApi";
+import { checksApi, type Check, type Incident, type LocationState } from "../checksApi";
 import { ago, dateTimeOf, duration, num } from "../format";
 import type { PageContext } from "../main";
 import { navigate } from "../router";
@@ -26,14 +26,21 @@ export function CheckPage(ctx: PageContext, id: number): View {
   const head = h("div");
   const uptime = h("div", { class: "uptime-grid", "data-testid": "check-uptime" });
   const incidents = h("div", { class: "card card-pad", "data-testid": "check-incidents" });
+  const locations = h("div");
+  let names = new Map<string, string>(); // location → what to call it in the chart legend
   const pushBox = h("div", { "aria-live": "polite" });
   let built = false;
 
   async function loadChart(): Promise<void> {
     const to = Date.now();
     const res = await checksApi.series(id, to - range, to);
+    // A check with agents stores a response time per location; a hub-only check one series.
+    const perLoc = res.series.filter((s) => s.name === "check_location_response_ms");
     const rt = res.series.find((s) => s.name === "check_response_ms");
-    chart.setData({ times: res.times, from: to - range, to, lines: [{ label: "Response", values: rt?.values ?? res.times.map(() => null) }] });
+    const lines = perLoc.length > 0
+      ? perLoc.map((s) => ({ label: names.get(s.label) ?? s.label, values: s.values }))
+      : [{ label: "Response", values: rt?.values ?? res.times.map(() => null) }];
+    chart.setData({ times: res.times, from: to - range, to, lines });
   }
 
   function renderHead(c: Check): void {
@@ -51,6 +58,29 @@ export function CheckPage(ctx: PageContext, id: number): View {
       c.message || c.last ? h("p", { class: `notice ${c.state === "down" ? "notice-crit" : ""}`, "data-testid": "check-message" },
         c.last ? `Last result ${ago(c.last.time)}: ${c.last.status}` + (c.last.status !== "down" ? `, ${num(c.last.response_ms, 0)} ms` : "") + ` — ${c.last.message}` : c.message,
         c.last?.cert_expiry ? ` · certificate valid until ${dateTimeOf(c.last.cert_expiry)}` : "") : null);
+  }
+
+  // Per location (remote probes): its own state and latest response time; unknown means the
+  // agent is offline, not accepting probes, or silent, and does not count toward the quorum.
+  function renderLocations(c: Check): void {
+    const ls: LocationState[] = c.location_states ?? [];
+    names = new Map(ls.map((l) => [l.location, l.location === "hub" ? "Hub" : l.host_name || l.location]));
+    if (ls.length < 2 && (ls.length === 0 || ls[0].location === "hub")) {
+      replace(locations);
+      return;
+    }
+    const n = ls.length;
+    const quorum = c.spec.quorum || Math.floor(n / 2) + 1;
+    replace(locations, h("div", { class: "card card-pad", "data-testid": "check-locations" },
+      h("h2", { class: "card-title" }, "Locations"),
+      h("p", { class: "muted small" }, `Down when ${quorum} of ${n} locations agree.`),
+      h("table", { class: "locations-table" },
+        h("thead", null, h("tr", null, h("th", null, "Location"), h("th", null, "State"), h("th", null, "Response"), h("th", null, "Last result"))),
+        h("tbody", null, ls.map((l) => h("tr", { "data-testid": "location-row", "data-location": l.location, "data-state": l.state },
+          h("td", null, names.get(l.location) ?? l.location),
+          h("td", null, CheckStateBadge(l.state)),
+          h("td", { "data-testid": "location-response" }, l.response_ms === null ? "–" : `${num(l.response_ms, 0)} ms`),
+          h("td", { class: "small" }, l.time ? `${ago(l.time)}: ` : "", l.reason)))))));
   }
 
   function renderIncidents(list: Incident[]): void {
@@ -80,12 +110,13 @@ export function CheckPage(ctx: PageContext, id: number): View {
       const [{ check }, up, inc] = await Promise.all([checksApi.get(id), checksApi.uptime(id), checksApi.incidents(id)]);
       if (dead) return;
       renderHead(check);
+      renderLocations(check);
       replace(uptime, Object.entries(up.uptime).map(([k, v]) =>
         h("div", { class: "card card-pad uptime-cell" }, h("span", { class: "muted small" }, `Uptime ${k}`), h("strong", { "data-window": k }, v === null ? "–" : `${v.toFixed(v >= 99.995 ? 0 : 2)} %`))));
       renderIncidents(inc.incidents);
       if (!built) {
         built = true;
-        replace(el, head, pushBox, uptime, h("div", { class: "toolbar", role: "group", "aria-label": "Chart range" }, rangeBtns), chart.el, incidents);
+        replace(el, head, pushBox, locations, uptime, h("div", { class: "toolbar", role: "group", "aria-label": "Chart range" }, rangeBtns), chart.el, incidents);
       }
       await loadChart();
     } catch (e) {

@@ -8,6 +8,7 @@ import type { PageContext } from "../../main";
 import { ActiveAlerts } from "./ActiveAlerts";
 import { AlertHistory } from "./AlertHistory";
 import { ChannelsSection } from "./ChannelsSection";
+import { ConfigSection } from "./ConfigSection";
 import { RulesSection } from "./RulesSection";
 import { SilencesSection } from "./SilencesSection";
 
@@ -20,6 +21,7 @@ const SECTIONS: { key: string; text: string; page: (ctx: PageContext, q: URLSear
   { key: "rules", text: "Rules", page: RulesSection },
   { key: "channels", text: "Channels", page: ChannelsSection },
   { key: "silences", text: "Silences", page: SilencesSection },
+  { key: "config", text: "YAML", page: ConfigSection },
 ];
 
 export const ALERT_SECTIONS = SECTIONS.map((s) => s.key);

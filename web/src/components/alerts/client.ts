@@ -138,9 +138,12 @@ export const alertsApi = {
   testChannel: (id: string) => request<{ ok: boolean; error?: string }>("POST", `/api/v1/alerting/channels/${enc(id)}/test`),
   silences: () => request<{ silences: Silence[] }>("GET", "/api/v1/alerting/silences"),
   createSilence: (s: Partial<Silence>) => request<{ silence: Silence }>("POST", "/api/v1/alerting/silences", { body: s }),
+  updateSilence: (id: string, s: Partial<Silence>) => request<{ silence: Silence }>("PUT", `/api/v1/alerting/silences/${enc(id)}`, { body: s }),
   deleteSilence: (id: string) => request<void>("DELETE", `/api/v1/alerting/silences/${enc(id)}`),
   route: () => request<{ route: Route }>("GET", "/api/v1/alerting/route"),
   setRoute: (r: Route) => request<{ route: Route }>("PUT", "/api/v1/alerting/route", { body: r }),
+  exportUrl: "/api/v1/alerting/export",
+  importYAML: (yaml: string) => request<{ rules: number; channels: number; silences: number }>("POST", "/api/v1/alerting/import", { raw: { text: yaml, type: "application/yaml" } }),
   deliveries: () => request<{ deliveries: Delivery[] }>("GET", "/api/v1/alerting/deliveries"),
 };
 

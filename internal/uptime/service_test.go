@@ -1,8 +1,9 @@
-package check
+package uptime
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/series"
 )
@@ -55,7 +57,7 @@ func TestServiceEndToEnd(t *testing.T) {
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
-	spec := Spec{Name: "site", Type: TypeHTTP, URL: srv.URL, IntervalS: 60}
+	spec := check.Spec{Name: "site", Type: check.TypeHTTP, URL: srv.URL, IntervalS: 60}
 	spec.Normalize()
 	raw, _ := json.Marshal(spec)
 	m, _, err := db.CreateCheck(ctx, org.ID, meta.CheckInput{Name: spec.Name, Type: spec.Type, Spec: raw})
@@ -89,7 +91,7 @@ func TestServiceEndToEnd(t *testing.T) {
 	if len(rec.observed) != 2 || !strings.Contains(rec.observed[1], "up=false") {
 		t.Errorf("observer got %v, want up then down", rec.observed)
 	}
-	res, err := store.Query(context.Background(), series.Query{HostID: SeriesOwner(m.ID), From: time.Now().Add(-20 * time.Second).UnixMilli(), To: time.Now().Add(time.Second).UnixMilli(), Step: 1, MaxPoints: 100000})
+	res, err := store.Query(context.Background(), series.Query{HostID: check.SeriesOwner(m.ID), From: time.Now().Add(-20 * time.Second).UnixMilli(), To: time.Now().Add(time.Second).UnixMilli(), Step: 1, MaxPoints: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +103,24 @@ func TestServiceEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if st := got[SeriesState]; len(st) != 2 || st[0] != 1 || st[1] != 0 {
+	if st := got[check.SeriesState]; len(st) != 2 || st[0] != 1 || st[1] != 0 {
 		t.Errorf("got state series %v, want [1 0]", st)
 	}
-	if rt := got[SeriesResponse]; len(rt) != 1 || rt[0] <= 0 {
+	if rt := got[check.SeriesResponse]; len(rt) != 1 || rt[0] <= 0 {
 		t.Errorf("got response series %v, want one positive value", rt)
 	}
+}
+
+// recorder is an alert observer that remembers what it was told.
+type recorder struct {
+	mu       sync.Mutex
+	observed []string
+}
+
+func newRecorder() *recorder { return &recorder{} }
+
+func (r *recorder) ObserveCheck(orgID, checkID int64, hostID *int64, name string, up bool, reason string, at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.observed = append(r.observed, fmt.Sprintf("check %d up=%v: %s", checkID, up, reason))
 }
