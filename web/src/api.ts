@@ -151,10 +151,13 @@ export interface HostStorage extends StorageUsage {
 export interface StorageStats {
   total: StorageUsage;
   hosts: HostStorage[];
+  /** Uptime checks' results (response time and state series); missing from older hubs. */
+  checks?: (StorageUsage & { check_id: number; name: string })[];
 }
 
 export interface PruneResult {
   hosts: number;
+  checks?: number;
   before: string;
 }
 
