@@ -13,12 +13,14 @@ import (
 //   - every heapEvery the heap is collected and its free pages returned to the OS. The agent
 //     allocates ~20 KB/s against a live heap under 1 MB, so the Go runtime would otherwise let
 //     the heap grow to its 4 MB minimum goal and keep the freed pages for minutes. One forced
-//     collection and scavenge costs 7–13 ms of CPU here (measured with getrusage), hence once
-//     a minute (~0.015 % of a core), not more often. A lower GOGC instead raised RssAnon.
+//     collection and scavenge costs 7–13 ms of CPU here (measured with getrusage), so every
+//     30 s is ~0.03 % of a core at most; an A/B run of bench/agent showed no difference in CPU
+//     beyond the noise. A lower GOGC instead raised RssAnon; a plain runtime.GC() (no
+//     scavenge) left it ~0.5 MB higher.
 //   - trim.After after start, then every codeEvery, the unused pages of the agent's binary are
 //     dropped. Not more often: the pages in use are read back from disk each time.
 const (
-	heapEvery = time.Minute
+	heapEvery = 30 * time.Second
 	codeEvery = 10 * time.Minute
 )
 
