@@ -13,7 +13,8 @@ import (
 // TestBrowserRemoteProbes creates a check that runs on the hub and on an agent in the browser:
 // the form offers only the agent started with --probes, a quorum above the locations is
 // refused under the quorum field, and the check page shows each location's state and response
-// time — the hub's location down (the target fails it) while the check stays up.
+// time — the hub's location down (the target fails it) while the check stays up — and the
+// storage page lists the check's stored series.
 func TestBrowserRemoteProbes(t *testing.T) {
 	target := &probeTarget{fail: map[string]bool{"hub": true}, calls: map[string]int{}}
 	srv := httptest.NewServer(target)
@@ -81,5 +82,13 @@ func TestBrowserRemoteProbes(t *testing.T) {
 	}
 	if st := js[string](t, ctx, `document.querySelector('.page-title [data-testid="check-state"]').dataset.state`); st != "up" {
 		t.Errorf("check state with one of two locations down (majority 2): got %q, want up", st)
+	}
+	// The storage page counts the check's series beside the hosts'.
+	step("storage",
+		chromedp.Navigate(e.url+"/settings/storage"),
+		chromedp.WaitVisible(css("storage-check-row")),
+	)
+	if name := js[string](t, ctx, `document.querySelector('[data-testid="storage-check-row"] a').textContent`); name != "Shop from two places" {
+		t.Errorf("storage page check row: got %q", name)
 	}
 }

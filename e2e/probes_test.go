@@ -72,7 +72,8 @@ func (v probeCheckView) states() string {
 // TestRemoteProbes runs a check from the hub and three real agents against a real HTTP server
 // that fails for chosen locations: one failing location shows as down on its own while the
 // check stays up; the check goes down only when a quorum (2) of locations agrees, and comes
-// back; the agent started without --probes never probes and stays an unknown location.
+// back up when one of the failing agents goes offline (unknown, not down) and when the target
+// recovers; the agent started without --probes never probes and stays an unknown location.
 func TestRemoteProbes(t *testing.T) {
 	target := &probeTarget{fail: map[string]bool{}, calls: map[string]int{}}
 	srv := httptest.NewServer(target)
@@ -174,8 +175,16 @@ func TestRemoteProbes(t *testing.T) {
 		t.Errorf("incidents: got %+v, want one open incident by quorum", inc.Incidents)
 	}
 
-	// Recovery: everyone answers again.
+	// An agent that goes offline is unknown, not down: agent A's down vote is withdrawn and
+	// the hub's alone is below the quorum.
+	if err := agentA.stop(t); err != nil {
+		t.Fatalf("stop agent A: %v", err)
+	}
+	until("agent A offline", "up | hub=down "+locA+"=unknown "+locB+"=up "+locC+"=unknown")
+
+	// Recovery: everyone answers again (agent A back, with --probes).
 	target.failFor()
+	agentA = agent(tokA, "--probes")
 	until("recovered", "up | hub=up "+locA+"=up "+locB+"=up "+locC+"=unknown")
 
 	// Per-location response times are stored as series.

@@ -123,6 +123,7 @@ type sample struct {
 	lat, latSteady                   histSnap
 	hub, self                        procStat
 	hm                               hubMetrics
+	pg                               pgStat
 }
 
 // result is the run's outcome over the measured window.
@@ -243,6 +244,7 @@ func run(ctx context.Context, cfg config, tokens []string) (result, error) {
 		if cfg.hubPID > 0 {
 			sm.hub = readProc(cfg.hubPID)
 		}
+		sm.pg = readPostgres(databaseName(cfg.database))
 		return sm
 	}
 
@@ -431,6 +433,10 @@ loop:
 	fmt.Printf("backlog        %d unacked at window end (worst agent %d, worst ever on one connection %d); %d still unacked after %s grace\n", blEnd, worstEnd, c.maxInflight1.Load(), unacked, cfg.grace)
 	fmt.Printf("hub            CPU %.1f %% of one core, RSS %s\n", sm.hubCPU, fmtMB(sm.hubRSS))
 	fmt.Printf("generator      CPU %.1f %% of one core, RSS %s (same machine)\n", sm.selfCPU, fmtMB(sm.selfRSS))
+	pgDB, pgAll := pgPct(steadyStart.pg, endS.pg, w)
+	if pgDB >= 0 {
+		fmt.Printf("PostgreSQL     CPU %.1f %% of one core in the backends of database %s, %.1f %% the whole server (incl. other users)\n", pgDB, databaseName(cfg.database), pgAll)
+	}
 	fmt.Printf("connect storm  %s\n", stormLine)
 	fmt.Printf("connections    %d of %d connected at the end; %s\n", connectedAtEnd, n, errLine)
 	fmt.Println(hubMetricsLine)
@@ -470,6 +476,9 @@ loop:
 		fmt.Fprintf(&b, "| unacked at window end | %d (worst agent %d); %d after %s grace | bounded |\n", blEnd, worstEnd, unacked, cfg.grace)
 		fmt.Fprintf(&b, "| hub CPU | %.1f %% of one core (%.1f %% of the machine's 2 cores) | within 2 cores at 10,000 agents |\n", sm.hubCPU, sm.hubCPU/2)
 		fmt.Fprintf(&b, "| hub RSS | %s | — |\n", fmtMB(sm.hubRSS))
+		if pgDB >= 0 {
+			fmt.Fprintf(&b, "| PostgreSQL CPU (same 2 cores) | %.1f %% of one core in the hub's backends; %.1f %% for the whole server, including background writers and other users of this server | — |\n", pgDB, pgAll)
+		}
 		fmt.Fprintf(&b, "| generator CPU (same 2 cores) | %.1f %% of one core, RSS %s | — |\n", sm.selfCPU, fmtMB(sm.selfRSS))
 		fmt.Fprintf(&b, "| batch frame size | %.0f B per snapshot | ≤ 250 B |\n", sm.bytesPerSnap)
 		fmt.Fprintf(&b, "| connections | %d of %d connected at the end | all |\n", connectedAtEnd, n)

@@ -20,6 +20,9 @@
 # hub over the first PROFILE_SECONDS (default 30) of each scenario, the connection storm, and a
 # heap profile at its end (through VIGIL_PPROF_LISTEN on PORT+1; files named in the output,
 # `go tool pprof -top DIR/vigil DIR/cpu-1-10000.pprof`; use with KEEP=1).
+# DATABASE=postgres://user:pass@host/db runs the hub on that PostgreSQL database (empty or from
+# an earlier run of this script) instead of SQLite, and reports PostgreSQL's CPU too (its
+# processes must run on this machine).
 # The generator runs on the same machine as the hub and takes part of its cores; the load
 # average before each scenario is recorded, since other work on the machine skews the figures.
 # Ctrl-C or a kill of this script stops the hub and the generator it started.
@@ -29,6 +32,13 @@ cmdline="bash bench/load/run.sh"
 for v in DURATION SEARCH_DURATION INTERVAL SCENARIOS SEARCH SEARCH_FROM SETTLE RAMP STORM_BUDGET PORT; do
   if [ -n "${!v:-}" ]; then cmdline="$v=\"${!v}\" $cmdline"; fi
 done
+DATABASE=${DATABASE:-}
+dbargs=()
+if [ -n "$DATABASE" ]; then
+  dbargs=(--database "$DATABASE")
+  # Recorded without the password.
+  cmdline="DATABASE=\"$(printf '%s' "$DATABASE" | sed -E 's#://([^:@/]*):[^@/]*@#://\1:…@#')\" $cmdline"
+fi
 DURATION=${DURATION:-60}
 SEARCH_DURATION=${SEARCH_DURATION:-30}
 INTERVAL=${INTERVAL:-10s}
@@ -92,7 +102,12 @@ mkdir -p "$(dirname "$OUT")"
   printf 'Machine: %s cores (`nproc`), %s memory, %s, kernel %s, %s. Open-file limit %s.\n\n' \
     "$(nproc)" "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$(uname -r)" "$(go version | cut -d' ' -f3)" "$fdlimit"
-  printf 'Setup: hub `vigil serve` on 127.0.0.1 with a fresh temporary data directory (SQLite, WAL) restarted for every scenario (the data directory is kept across scenarios, so later scenarios start with stored data). '
+  if [ -n "$DATABASE" ]; then
+    printf 'Setup: hub `vigil serve --database postgres://…` on 127.0.0.1 (PostgreSQL %s on this machine, database %s) restarted for every scenario (the database is kept across scenarios, so later scenarios start with stored data). ' \
+      "$(psql "$DATABASE" -qtAc 'show server_version' 2>/dev/null || echo '?')" "$(printf '%s' "$DATABASE" | sed -E 's#^[^/]*//[^/]*/##; s#\?.*##')"
+  else
+    printf 'Setup: hub `vigil serve` on 127.0.0.1 with a fresh temporary data directory (SQLite, WAL) restarted for every scenario (the data directory is kept across scenarios, so later scenarios start with stored data). '
+  fi
   printf 'The generator runs **on the same 2 cores** as the hub, so the hub had less than the whole machine; its own CPU is reported beside the hub'"'"'s. '
   printf 'Each simulated agent sends hello with 148 series (docs/metrics.md names: CPU total + 6 cores × 9 modes, load, memory, swap, 4 mounts, 2 disks, 2 NICs, 10 sensors, system) and one live snapshot per interval; phases are spread evenly over the interval. '
   printf 'Ack latency is from writing a batch frame to reading its ack (the hub acks after the series store has committed). Keep-up criterion: acks/s ≥ 95 %% of offered and ack p99 < 1 s over a window that starts one interval after the last agent connected (steady state). The connection storm (first dial until every agent is connected, with the hub deferring handshakes by 503 + Retry-After) is its own figure, with its own budget.\n'
@@ -101,7 +116,7 @@ mkdir -p "$(dirname "$OUT")"
 start_hub() { # label
   local pprof=
   [ "$PROFILE" = 1 ] && pprof="127.0.0.1:$((PORT + 1))"
-  VIGIL_PPROF_LISTEN=$pprof "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
+  VIGIL_PPROF_LISTEN=$pprof "$tmp/vigil" serve --data "$tmp/data" "${dbargs[@]}" --listen "127.0.0.1:$PORT" >"$tmp/hub-$1.log" 2>&1 &
   hub_pid=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$PORT/metrics" >/dev/null 2>&1 && return 0
@@ -141,7 +156,7 @@ scenario() {
   local loadavg
   loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
   start_hub "$n"
-  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" --protocol "${PROTOCOL:-0}" \
+  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" --protocol "${PROTOCOL:-0}" "${dbargs[@]}" \
     --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --storm-budget "${STORM_BUDGET}s" --duration "${dur}s" \
     --md "$OUT" --label "$label" > >(tee "$tmp/load-$n.out") 2>&1 &
   # In the background: bash runs the INT/TERM trap only between foreground commands, but
@@ -171,7 +186,7 @@ scenario() {
 need=0
 for n in $SCENARIOS; do [ "$n" -gt "$need" ] && need=$n; done
 if [ "$SEARCH" = 1 ]; then need=$maxn; fi
-"$tmp/load" --prepare-only --data "$tmp/data" --tokens "$tmp/tokens.txt" --agents "$need"
+"$tmp/load" --prepare-only --data "$tmp/data" "${dbargs[@]}" --tokens "$tmp/tokens.txt" --agents "$need"
 
 for n in $SCENARIOS; do
   scenario "$n" "$DURATION" "N = $n agents at $INTERVAL" || true

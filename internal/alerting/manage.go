@@ -65,14 +65,18 @@ func (s *Service) HostAlerts(ctx context.Context, orgID int64) map[int64]HostAle
 		if err != nil || a.State != alert.StateFiring {
 			continue
 		}
-		h := out[id]
-		h.Firing++
-		if a.Severity == alert.SevCritical || h.Severity == "" {
-			h.Severity = a.Severity
-		}
-		out[id] = h
+		out[id] = out[id].add(a.Severity)
 	}
 	return out
+}
+
+// add counts one more firing alert of severity sev.
+func (h HostAlerts) add(sev alert.Severity) HostAlerts {
+	h.Firing++
+	if sev == alert.SevCritical || h.Severity == "" {
+		h.Severity = sev
+	}
+	return h
 }
 
 // Ack acknowledges a firing alert (stops repeats and escalation) with the actor's comment;

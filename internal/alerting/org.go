@@ -31,6 +31,10 @@ type org struct {
 	histMu  sync.Mutex
 	unsaved []meta.AlertEvent
 
+	// published is the firing alerts per host last told to HostAlertsChanged.
+	pubMu     sync.Mutex
+	published map[int64]HostAlerts
+
 	mu       sync.RWMutex // guards the fields below
 	rules    []alert.Rule
 	metrics  map[string]bool // metrics some enabled rule watches
@@ -305,6 +309,7 @@ func (s *Service) handle(ctx context.Context, o *org, ts []alert.Transition, ns 
 		if err := s.cfg.DB.AddAlertEvents(ctx, evs); err != nil {
 			s.keepUnsaved(o, evs, err)
 		}
+		s.publishHostAlerts(o, ts)
 	}
 	if len(ns) == 0 {
 		return
@@ -320,6 +325,48 @@ func (s *Service) handle(ctx context.Context, o *org, ts []alert.Transition, ns 
 	}
 	ns = slices.DeleteFunc(ns, func(n alert.Notification) bool { return len(n.Channels) == 0 })
 	o.group.Add(now, ns...)
+}
+
+// publishHostAlerts tells HostAlertsChanged the firing alerts of every host some transition
+// in ts concerns whose count or worst severity differs from what was last told.
+func (s *Service) publishHostAlerts(o *org, ts []alert.Transition) {
+	if s.cfg.HostAlertsChanged == nil {
+		return
+	}
+	touched := map[int64]bool{}
+	for _, t := range ts {
+		if id, err := strconv.ParseInt(t.Key.HostID, 10, 64); err == nil {
+			touched[id] = true
+		}
+	}
+	if len(touched) == 0 {
+		return
+	}
+	now := s.cfg.Now()
+	cur := map[int64]HostAlerts{}
+	for _, a := range o.eng.Active(now) {
+		id, err := strconv.ParseInt(a.Key.HostID, 10, 64)
+		if err != nil || !touched[id] || a.State != alert.StateFiring {
+			continue
+		}
+		cur[id] = cur[id].add(a.Severity)
+	}
+	o.pubMu.Lock()
+	defer o.pubMu.Unlock()
+	if o.published == nil {
+		o.published = map[int64]HostAlerts{}
+	}
+	for id := range touched {
+		if o.published[id] == cur[id] {
+			continue
+		}
+		if cur[id].Firing == 0 {
+			delete(o.published, id)
+		} else {
+			o.published[id] = cur[id]
+		}
+		s.cfg.HostAlertsChanged(o.id, id, cur[id])
+	}
 }
 
 // maxUnsaved bounds the history kept in memory while the database refuses writes: about

@@ -45,6 +45,10 @@ type Config struct {
 	MaxAttempts int
 	RetryBase   time.Duration
 	Now         func() time.Time
+	// HostAlertsChanged, when set, is told a host's firing alerts after they change (count 0
+	// when none fire any more); the hub passes it on to browsers. Called on the goroutine that
+	// handled the transitions; it must not block.
+	HostAlertsChanged func(orgID, hostID int64, a HostAlerts)
 	// Secrets seals channel secrets in the store (the hub always sets it). nil keeps them in
 	// clear, and then a sealed one found in the store stops Start with an error.
 	Secrets Sealer

@@ -3,6 +3,7 @@ package alerting
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +99,37 @@ func firing(t *testing.T, s *Service, org int64) int {
 		}
 	}
 	return n
+}
+
+// TestHostAlertsChanged: the hub is told a host's firing alerts when they change — first
+// firing, severity up, recovery to none — and not again while nothing changes.
+func TestHostAlertsChanged(t *testing.T) {
+	f := newFixture(t, 0)
+	var got []string
+	f.s = New(Config{DB: f.db, KnownMetric: knownMetric, Now: func() time.Time { return f.now }, Secrets: f.key,
+		HostAlertsChanged: func(org, host int64, a HostAlerts) {
+			got = append(got, fmt.Sprintf("%d:%d:%d:%s", org, host, a.Firing, a.Severity))
+		}})
+	ctx := context.Background()
+	if err := f.s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, c := 2.0, 4.0
+	if _, err := f.s.PutRule(ctx, f.org, alert.Rule{ID: "load", Name: "Load", Kind: alert.KindMetric, Enabled: true, Metric: "load.1",
+		Aggregation: alert.AggLast, Comparison: alert.GT, Warning: &w, Critical: &c}, true); err != nil {
+		t.Fatal(err)
+	}
+	h := f.host("web-1")
+	for _, v := range []float64{1, 3, 3, 5, 5, 1} {
+		f.snapshot(h, "load.1", v)
+		f.step(10 * time.Second)
+	}
+	want := []string{
+		fmt.Sprintf("%d:%d:1:warning", f.org, h),
+		fmt.Sprintf("%d:%d:1:critical", f.org, h),
+		fmt.Sprintf("%d:%d:0:", f.org, h),
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
 }

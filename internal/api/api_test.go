@@ -52,7 +52,8 @@ func (f *fakeStorage) ExportCSV(_ context.Context, w io.Writer, hostID int64, q 
 }
 
 func (f *fakeStorage) HostUsage(context.Context) (map[int64]Usage, error) {
-	return map[int64]Usage{1: {Samples: 10, Bytes: 20}, 2: {Samples: 1000, Bytes: 2000}}, nil
+	// -1 is the series owner of check 1 (check.SeriesOwner).
+	return map[int64]Usage{1: {Samples: 10, Bytes: 20}, 2: {Samples: 1000, Bytes: 2000}, -1: {Samples: 5, Bytes: 30}}, nil
 }
 
 func (f *fakeStorage) DeleteBefore(_ context.Context, hostID int64, _ time.Time) error {
@@ -381,10 +382,19 @@ func TestStorageRoutes(t *testing.T) {
 	_, rt := c.do(t, "POST", "/api/v1/tokens", `{"name":"ro","scope":"read"}`)
 	ro := &client{e: e, hc: http.DefaultClient, bearer: rt["secret"].(string)}
 
+	chk, _, err := e.db.CreateCheck(context.Background(), 1, meta.CheckInput{Name: "site", Type: "tcp", Spec: []byte(`{"name":"site","type":"tcp","interval_s":60,"timeout_ms":1000,"host":"h","port":1}`)})
+	if err != nil || chk.ID != 1 {
+		t.Fatalf("create check: got %v %v, want check 1", chk.ID, err)
+	}
+
 	code, stats := c.do(t, "GET", "/api/v1/storage", "")
 	hosts := stats["hosts"].([]any)
-	if code != 200 || len(hosts) != 1 || stats["total"].(map[string]any)["bytes"].(float64) != 20 {
-		t.Errorf("got %d %v, want only this org's one host with 20 bytes", code, stats)
+	checks, _ := stats["checks"].([]any)
+	if code != 200 || len(hosts) != 1 || stats["total"].(map[string]any)["bytes"].(float64) != 50 {
+		t.Errorf("got %d %v, want this org's one host (20 bytes) and one check (30 bytes)", code, stats)
+	}
+	if len(checks) != 1 || checks[0].(map[string]any)["name"] != "site" || checks[0].(map[string]any)["bytes"] != 30.0 {
+		t.Errorf("checks: got %v, want site with 30 bytes", checks)
 	}
 	tests := []struct {
 		name, method, path, body string
@@ -407,8 +417,8 @@ func TestStorageRoutes(t *testing.T) {
 			}
 		})
 	}
-	if len(e.storage.deleted) != 1 || e.storage.deleted[0] != id {
-		t.Errorf("pruned hosts %v, want only [%d] of this org", e.storage.deleted, id)
+	if len(e.storage.deleted) != 2 || e.storage.deleted[0] != id || e.storage.deleted[1] != -1 {
+		t.Errorf("pruned series owners %v, want only [%d -1]: this org's host and check", e.storage.deleted, id)
 	}
 	resp, err := http.Get(e.srv.URL + "/api/v1/hosts/" + itoa(id) + "/export.csv")
 	if err != nil {

@@ -24,11 +24,13 @@ type publicPage struct {
 }
 
 type publicItem struct {
-	Kind      string     `json:"kind"`
-	Name      string     `json:"name"`
-	State     string     `json:"state"` // up, degraded, down, unknown
-	Uptime90d *float64   `json:"uptime_90d"`
-	Days      []*float64 `json:"days,omitempty"` // 90 daily uptime percentages, oldest first; null = no data
+	Kind      string   `json:"kind"`
+	Name      string   `json:"name"`
+	State     string   `json:"state"` // up, degraded, down, unknown
+	Uptime90d *float64 `json:"uptime_90d"`
+	// Days is 90 daily uptime percentages, oldest first; null = no data. For a host, the
+	// share of hours its agent reported (status_hosts.go).
+	Days []*float64 `json:"days,omitempty"`
 }
 
 type publicIncident struct {
@@ -61,7 +63,11 @@ func (a *API) buildPublicPage(ctx context.Context, page meta.StatusPage, now tim
 			if a.cfg.Fleet.Online(h.ID) {
 				state = "up"
 			}
-			out.Items = append(out.Items, publicItem{Kind: "host", Name: h.Name, State: state})
+			days, pct, err := a.hostDays(ctx, h.ID, from, now.UnixMilli())
+			if err != nil {
+				return publicPage{}, err
+			}
+			out.Items = append(out.Items, publicItem{Kind: "host", Name: h.Name, State: state, Days: days, Uptime90d: pct})
 		case "check":
 			c, err := a.cfg.Meta.GetCheck(ctx, page.OrgID, it.ID)
 			if err != nil {

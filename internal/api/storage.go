@@ -5,11 +5,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/auth"
+	"github.com/vigil-mon/vigil/internal/check"
 	"github.com/vigil-mon/vigil/internal/meta"
 )
 
@@ -61,7 +63,14 @@ type hostUsage struct {
 	Usage
 }
 
-// storageStats reports the organization's hosts' data volume. Only the caller's organization is
+type checkUsage struct {
+	CheckID int64  `json:"check_id"`
+	Name    string `json:"name"`
+	Usage
+}
+
+// storageStats reports the organization's hosts' and uptime checks' data volume (check results
+// are series too, stored under the owner -check id). Only the caller's organization is
 // counted: other tenants' volumes are not theirs to see.
 func (a *API) storageStats(w http.ResponseWriter, r *http.Request) {
 	p, _ := auth.FromContext(r.Context())
@@ -75,20 +84,33 @@ func (a *API) storageStats(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, "read storage statistics", err)
 		return
 	}
+	checks, err := a.cfg.Meta.ListChecks(r.Context(), p.OrgID)
+	if err != nil {
+		a.internal(w, r, "list checks", err)
+		return
+	}
 	out := struct {
-		Total Usage       `json:"total"`
-		Hosts []hostUsage `json:"hosts"`
-	}{Hosts: []hostUsage{}}
+		Total  Usage        `json:"total"`
+		Hosts  []hostUsage  `json:"hosts"`
+		Checks []checkUsage `json:"checks"`
+	}{Hosts: []hostUsage{}, Checks: []checkUsage{}}
 	for _, h := range hosts {
 		u := usage[h.ID]
 		out.Hosts = append(out.Hosts, hostUsage{HostID: h.ID, Name: h.Name, Usage: u})
 		out.Total.Samples += u.Samples
 		out.Total.Bytes += u.Bytes
 	}
+	for _, c := range checks {
+		u := usage[check.SeriesOwner(c.ID)]
+		out.Checks = append(out.Checks, checkUsage{CheckID: c.ID, Name: c.Name, Usage: u})
+		out.Total.Samples += u.Samples
+		out.Total.Bytes += u.Bytes
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-// pruneStorage deletes data older than a time, for one host or every host of the organization.
+// pruneStorage deletes data older than a time, for one host, or for every host and uptime check
+// of the organization.
 func (a *API) pruneStorage(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Before string `json:"before"`
@@ -108,7 +130,7 @@ func (a *API) pruneStorage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, _ := auth.FromContext(r.Context())
-	var ids []int64
+	var ids, owners []int64 // owners: the checks' series, pruned with "every host"
 	if body.HostID != nil {
 		h, err := a.cfg.Meta.GetHost(r.Context(), p.OrgID, *body.HostID)
 		if errors.Is(err, meta.ErrNotFound) {
@@ -129,14 +151,22 @@ func (a *API) pruneStorage(w http.ResponseWriter, r *http.Request) {
 		for _, h := range hosts {
 			ids = append(ids, h.ID)
 		}
+		checks, err := a.cfg.Meta.ListChecks(r.Context(), p.OrgID)
+		if err != nil {
+			a.internal(w, r, "list checks", err)
+			return
+		}
+		for _, c := range checks {
+			owners = append(owners, check.SeriesOwner(c.ID))
+		}
 	}
-	for _, id := range ids {
+	for _, id := range append(slices.Clone(ids), owners...) {
 		if err := a.cfg.Storage.DeleteBefore(r.Context(), id, before); err != nil {
 			a.internal(w, r, "delete old data", err)
 			return
 		}
 	}
-	a.log.Info("deleted old series data", "before", before.UTC().Format(time.RFC3339), "hosts", len(ids), "by", p.Email)
-	a.audit(r, "storage.prune", strconv.Itoa(len(ids))+" hosts", "data before "+before.UTC().Format(time.RFC3339))
-	writeJSON(w, http.StatusOK, map[string]any{"hosts": len(ids), "before": before.UTC()})
+	a.log.Info("deleted old series data", "before", before.UTC().Format(time.RFC3339), "hosts", len(ids), "checks", len(owners), "by", p.Email)
+	a.audit(r, "storage.prune", strconv.Itoa(len(ids))+" hosts, "+strconv.Itoa(len(owners))+" checks", "data before "+before.UTC().Format(time.RFC3339))
+	writeJSON(w, http.StatusOK, map[string]any{"hosts": len(ids), "checks": len(owners), "before": before.UTC()})
 }

@@ -136,9 +136,14 @@ func Run(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return err
 	}
+	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	log.Info("starting alerting")
-	alerts := alerting.New(alerting.Config{DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait,
-		Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL, Secrets: key})
+	alerts := alerting.New(alerting.Config{
+		// Browsers' alert badges follow firing alerts live.
+		HostAlertsChanged: func(orgID, hostID int64, a alerting.HostAlerts) {
+			liveHub.HostAlerts(hostID, orgID, a.Firing, string(a.Severity))
+		},
+		DB: db, Logger: cfg.Logger, Tick: cfg.AlertTick, GroupWait: cfg.AlertGroupWait, Summary: cfg.AlertSummary, KnownMetric: knownMetric(), PublicURL: publicURL, Secrets: key})
 	if err := alerts.Start(ctx); err != nil {
 		ln.Close()
 		return fmt.Errorf("start alerting: %w", err)
@@ -151,7 +156,6 @@ func Run(ctx context.Context, cfg Config) error {
 	go func() { defer close(alertsDone); alerts.Run(alertCtx) }()
 
 	checks := uptime.NewService(db, store, alerts, cfg.Logger) // check transitions feed the alert engine
-	liveHub := live.New(live.Config{Logger: cfg.Logger, HostOrg: hostOrg(db), Principal: principalOrg})
 	hostState := hoststate.New(hoststate.Config{Store: db, Services: alerts, Logger: cfg.Logger})
 	ing := ingest.New(ingest.Config{Hosts: hostsAdapter{db}, Store: store, Observer: observers{liveHub, alerts}, Extras: hostState, Probes: checks, Compressor: compressor, Logger: cfg.Logger, Registry: reg})
 	liveHub.SetCommander(ing)

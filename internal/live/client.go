@@ -29,6 +29,14 @@ type hostMessage struct {
 	Online bool   `json:"online"`
 }
 
+// alertsMessage is a host's firing alerts, sent when they change (count 0: none left).
+type alertsMessage struct {
+	Type     string `json:"type"`
+	HostID   int64  `json:"host_id"`
+	Firing   int    `json:"firing"`
+	Severity string `json:"severity,omitempty"`
+}
+
 type request struct {
 	Type   string `json:"type"`
 	HostID int64  `json:"host_id"`

@@ -92,6 +92,16 @@ func (h *Hub) HostOnline(hostID, orgID int64, online bool) {
 	h.mu.Unlock()
 }
 
+// HostAlerts tells browsers of the organization that a host's firing alerts changed, so the
+// overview's and host page's alert badges follow without a reload. Alerting calls it (through
+// the hub) only on a change; a browser that reconnects reloads the list anyway.
+func (h *Hub) HostAlerts(hostID, orgID int64, firing int, severity string) {
+	msg := encode(alertsMessage{Type: "alerts", HostID: hostID, Firing: firing, Severity: severity})
+	h.mu.Lock()
+	h.broadcast(orgID, hostID, msg, nil)
+	h.mu.Unlock()
+}
+
 // HostSnapshot updates the host's summary and sends it to browsers of its organization, with
 // every value to those watching the host.
 func (h *Hub) HostSnapshot(hostID, orgID int64, timeMs int64, keys []series.Key, values []wire.Value) {

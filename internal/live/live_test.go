@@ -152,3 +152,38 @@ func TestSummarizeSkipsNaN(t *testing.T) {
 }
 
 func wv(id uint32, v float64) wire.Value { return wire.Value{ID: id, V: v} }
+
+// TestHostAlerts: a host's firing-alert change reaches the browsers of its organization only.
+func TestHostAlerts(t *testing.T) {
+	h, srv, rec := newHub(t)
+	a, b := dial(t, srv, 1), dial(t, srv, 2)
+	// A watch each, so both clients are registered before anything is broadcast.
+	send(t, a, `{"type":"watch","host_id":1}`)
+	rec.wait(t, "1=true")
+	send(t, b, `{"type":"watch","host_id":2}`)
+	rec.wait(t, "2=true")
+	h.HostAlerts(2, 2, 1, "warning")
+	h.HostAlerts(1, 1, 2, "critical")
+	h.HostAlerts(1, 1, 0, "")
+	read := func(c *websocket.Conn) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, msg, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(msg)
+	}
+	for _, tc := range []struct {
+		c    *websocket.Conn
+		want string
+	}{
+		{a, `{"type":"alerts","host_id":1,"firing":2,"severity":"critical"}`},
+		{a, `{"type":"alerts","host_id":1,"firing":0}`},
+		{b, `{"type":"alerts","host_id":2,"firing":1,"severity":"warning"}`},
+	} {
+		if got := read(tc.c); got != tc.want {
+			t.Errorf("got %s, want %s", got, tc.want)
+		}
+	}
+}

@@ -6,14 +6,14 @@ import "unique"
 // Encoder it holds the dictionary and live delta context, sees frames in order and is not safe
 // for concurrent use. A decoding error leaves the Decoder unusable: close the connection.
 type Decoder struct {
-	c      *Compressor
+	c *Compressor
 	// scales holds each series' decimal scale, indexed by series ID: all the decoder needs of
 	// the dictionary. The names are returned in the hello and dict messages and not kept
 	// here: a hub holds thousands of decoders, and the caller keeps the names it needs.
 	scales []uint8
 	live   deltaContext
-	// version is what the connection's hello said; version 2 message types are refused
-	// before a hello of version 2 or later (and so always on the agent's side).
+	// version is what the connection speaks: the hello's on the hub's side, the welcome's on
+	// the agent's. Message types of version N are refused before version N is known.
 	version uint32
 	procs   map[ProcID]procStrings // processes of the previous procs frame (see ProcID)
 }

@@ -151,10 +151,13 @@ export interface HostStorage extends StorageUsage {
 export interface StorageStats {
   total: StorageUsage;
   hosts: HostStorage[];
+  /** Uptime checks' results (response time and state series); missing from older hubs. */
+  checks?: (StorageUsage & { check_id: number; name: string })[];
 }
 
 export interface PruneResult {
   hosts: number;
+  checks?: number;
   before: string;
 }
 
@@ -294,7 +297,9 @@ export type LiveMessage =
       latest: Partial<Latest>;
       values?: { name: string; label: string; value: number | null }[];
     }
-  | { type: "host"; host_id: number; online: boolean };
+  | { type: "host"; host_id: number; online: boolean }
+  /** A host's firing alerts changed (firing 0: none left). */
+  | { type: "alerts"; host_id: number; firing: number; severity?: "warning" | "critical" };
 
 /** A 4xx/5xx answer: the hub's {"error","field"} body plus the HTTP status. */
 export class ApiError extends Error {

@@ -370,6 +370,7 @@ export function FleetPage(ctx: PageContext): View {
       return;
     }
     if (m.type === "host") x.online = m.online;
+    else if (m.type === "alerts") x.alerts = m.firing > 0 ? { firing: m.firing, severity: m.severity } : undefined;
     else {
       x.online = true;
       x.latest = { ...(x.latest ?? {}), ...m.latest };

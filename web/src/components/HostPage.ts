@@ -283,6 +283,11 @@ export function HostPage(ctx: PageContext, id: number): View {
       renderStatus();
       return;
     }
+    if (m.type === "alerts") {
+      host.alerts = m.firing > 0 ? { firing: m.firing, severity: m.severity } : undefined;
+      renderHeader();
+      return;
+    }
     host.online = true;
     latest = { ...(latest ?? {}), ...m.latest };
     renderHeader();

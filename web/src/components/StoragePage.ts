@@ -1,5 +1,5 @@
-// Storage (admins and owners): stored samples and bytes in total and per host, and deleting data
-// older than a date for every host or one.
+// Storage (admins and owners): stored samples and bytes in total, per host and per uptime check,
+// and deleting data older than a date for every host and check, or one host.
 
 import { api, ApiError, type StorageStats } from "../api";
 import { h, replace, type View } from "../dom";
@@ -52,7 +52,8 @@ export function StoragePage(_ctx: PageContext): View {
   function target(): string {
     if (!host.value) {
       const n = stats?.hosts.length ?? 0;
-      return `all ${n} host${n === 1 ? "" : "s"} of the organization`;
+      const c = stats?.checks?.length ?? 0;
+      return `all ${n} host${n === 1 ? "" : "s"}` + (c > 0 ? ` and ${c} uptime check${c === 1 ? "" : "s"}` : "") + " of the organization";
     }
     return host.selectedOptions[0]?.textContent ?? "the host";
   }
@@ -85,7 +86,7 @@ export function StoragePage(_ctx: PageContext): View {
     try {
       const r = await api.pruneStorage({ before: rfc3339(d), host_id: host.value ? Number(host.value) : undefined });
       replace(result, h("div", { class: "notice", "data-testid": "storage-prune-done" },
-        h("p", null, h("strong", null, "Old data deleted"), ` for ${r.hosts} host${r.hosts === 1 ? "" : "s"} (everything before ${dateOf(new Date(r.before))}).`)));
+        h("p", null, h("strong", null, "Old data deleted"), ` for ${r.hosts} host${r.hosts === 1 ? "" : "s"}${r.checks ? ` and ${r.checks} uptime check${r.checks === 1 ? "" : "s"}` : ""} (everything before ${dateOf(new Date(r.before))}).`)));
       void load();
     } catch (e) {
       if (e instanceof ApiError && e.field === "before") date.setAttribute("aria-invalid", "true");
@@ -118,7 +119,23 @@ export function StoragePage(_ctx: PageContext): View {
                 h("td", { "data-label": "Host" }, h("a", { href: `/hosts/${x.host_id}` }, x.name)),
                 h("td", { "data-label": "Samples", class: "num" }, integer(x.samples)),
                 h("td", { "data-label": "Size", class: "num" }, bytes(x.bytes)),
-                h("td", { "data-label": "Share", class: "num" }, s.total.bytes > 0 ? `${((100 * x.bytes) / s.total.bytes).toFixed(1)}%` : "—")))))));
+                h("td", { "data-label": "Share", class: "num" }, s.total.bytes > 0 ? `${((100 * x.bytes) / s.total.bytes).toFixed(1)}%` : "—")))))),
+      checkTable(s));
+  }
+
+  // Check results are series too (response time and state): their cost, beside the hosts'.
+  function checkTable(s: StorageStats): HTMLElement | null {
+    const checks = [...(s.checks ?? [])].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+    if (checks.length === 0) return null;
+    return h("div", null, h("h2", { class: "section-title" }, "Per uptime check"),
+      h("div", { class: "card" }, h("table", { class: "tokens storage", "data-testid": "storage-check-table" },
+        h("thead", null, h("tr", null, h("th", { scope: "col" }, "Check"), h("th", { scope: "col", class: "num" }, "Samples"), h("th", { scope: "col", class: "num" }, "Size"), h("th", { scope: "col", class: "num" }, "Share"))),
+        h("tbody", null, checks.map((x) =>
+          h("tr", { "data-testid": "storage-check-row", "data-check-id": String(x.check_id) },
+            h("td", { "data-label": "Check" }, h("a", { href: `/checks/${x.check_id}` }, x.name)),
+            h("td", { "data-label": "Samples", class: "num" }, integer(x.samples)),
+            h("td", { "data-label": "Size", class: "num" }, bytes(x.bytes)),
+            h("td", { "data-label": "Share", class: "num" }, s.total.bytes > 0 ? `${((100 * x.bytes) / s.total.bytes).toFixed(1)}%` : "—")))))));
   }
 
   async function load(): Promise<void> {
@@ -135,7 +152,7 @@ export function StoragePage(_ctx: PageContext): View {
   return {
     el: h("div", { class: "page" },
       h("div", { class: "page-head" }, h("div", null, h("h1", { class: "page-title" }, "Storage"),
-        h("p", { class: "muted" }, "Metric data stored by the hub for this organization's hosts."))),
+        h("p", { class: "muted" }, "Metric data stored by the hub for this organization's hosts and uptime checks."))),
       usage,
       h("section", { class: "card card-pad", "aria-labelledby": "prune-title" },
         h("div", null, h("h2", { class: "card-title", id: "prune-title" }, "Delete old data"),
