@@ -195,6 +195,28 @@ func TestRemoteProbes(t *testing.T) {
 		}
 	}
 
+	// The checks list's recent bars carry a response time (the mean over the locations).
+	var list struct {
+		Checks []struct {
+			Recent []struct {
+				ResponseMs *float64 `json:"response_ms"`
+			} `json:"recent"`
+		} `json:"checks"`
+	}
+	e.get(t, "/api/v1/checks", &list)
+	if len(list.Checks) != 1 {
+		t.Fatalf("checks list: got %d checks, want 1", len(list.Checks))
+	}
+	withResponse := 0
+	for _, r := range list.Checks[0].Recent {
+		if r.ResponseMs != nil && *r.ResponseMs > 0 {
+			withResponse++
+		}
+	}
+	if withResponse == 0 {
+		t.Errorf("checks list: got %+v, want recent bars with response times", list)
+	}
+
 	// The agent without opt-in never probed, and never logged running checks.
 	if n := target.callsFrom(locC); n != 0 {
 		t.Errorf("agent without --probes made %d requests, want 0", n)

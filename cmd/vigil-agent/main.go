@@ -71,6 +71,7 @@ var options = []option{
 	{"probes", "VIGIL_PROBES", "false", "run uptime checks the hub assigns to this agent (remote probes); off by default because a check can reach anything this machine can (see docs/security.md)"},
 	{"ca-file", "VIGIL_CA_FILE", "", "PEM file of extra CA certificates to trust for the hub"},
 	{"hub-fingerprint", "VIGIL_HUB_FINGERPRINT", "", "pin the hub's certificate: SHA-256 of its leaf certificate, hex"},
+	{"memory-trim", "VIGIL_MEMORY_TRIM", "true", "keep resident memory small: return the free Go heap to the system every minute, and drop the unused pages of the agent's own binary from memory 10 s after start and every 10 min (Linux)"},
 	{"log-level", "VIGIL_LOG_LEVEL", "info", "debug, info, warn or error"},
 }
 
@@ -100,6 +101,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	a, err := agent.New(cfg, log)
 	if err != nil {
 		return err
+	}
+	trimOn, err := boolean("memory-trim", vals)
+	if err != nil {
+		return err
+	}
+	if trimOn {
+		go trimLoop(ctx, log.With("component", "trim"))
 	}
 	err = a.Run(ctx)
 	log.Info("agent stopped")

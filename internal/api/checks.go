@@ -103,7 +103,7 @@ func (a *API) recent(ctx context.Context, id int64, intervalS int) []recentPoint
 	step := int64(max(intervalS, 1)) * 1000
 	now := a.cfg.Now().UnixMilli()
 	res, err := a.cfg.Series.QuerySeries(ctx, check.SeriesOwner(id), SeriesQuery{
-		Names: []string{check.SeriesState, check.SeriesResponse}, From: now - step*recentBars, To: now, Step: step})
+		Names: []string{check.SeriesState, check.SeriesResponse, check.SeriesLocResponse}, From: now - step*recentBars, To: now, Step: step})
 	if err != nil {
 		a.log.Warn("recent check results unavailable", "check_id", id, "err", err)
 		return nil
@@ -111,6 +111,7 @@ func (a *API) recent(ctx context.Context, id int64, intervalS int) []recentPoint
 	out := make([]recentPoint, len(res.Times))
 	for i, t := range res.Times {
 		out[i].Time = t
+		var locSum, locN float64 // a check with agents: the mean over its locations
 		for _, s := range res.Series {
 			if v := s.Values[i]; !math.IsNaN(v) {
 				switch s.Name {
@@ -118,8 +119,14 @@ func (a *API) recent(ctx context.Context, id int64, intervalS int) []recentPoint
 					out[i].Up = &v
 				case check.SeriesResponse:
 					out[i].ResponseMs = &v
+				case check.SeriesLocResponse:
+					locSum, locN = locSum+v, locN+1
 				}
 			}
+		}
+		if out[i].ResponseMs == nil && locN > 0 {
+			mean := locSum / locN
+			out[i].ResponseMs = &mean
 		}
 	}
 	if len(out) > recentBars {

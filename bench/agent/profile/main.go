@@ -14,11 +14,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/vigil-mon/vigil/internal/agent"
+	"github.com/vigil-mon/vigil/internal/agent/procs"
+	"github.com/vigil-mon/vigil/internal/agent/services"
 )
 
 func main() {
@@ -36,6 +40,8 @@ func main() {
 	}
 }
 
+func init() { runtime.MemProfileRate = 512 } // fine-grained allocation sites for a small heap
+
 func run(hub, tokenFile, spool string, interval, warmup, duration time.Duration, out string) error {
 	tok, err := os.ReadFile(tokenFile)
 	if err != nil {
@@ -45,6 +51,10 @@ func run(hub, tokenFile, spool string, interval, warmup, duration time.Duration,
 		Hubs: []string{hub}, Token: strings.TrimSpace(string(tok)), Interval: interval,
 		SpoolDir: spool, SpoolMaxBytes: 64 << 20, SpoolMaxAge: 168 * time.Hour, MaxPending: 8640,
 		Version: "bench-profile",
+		// As vigil-agent's defaults: top processes every 10 s, the services checker looking
+		// for the Docker socket every 30 s.
+		Procs:    procs.New(procs.Config{Top: 10}),
+		Services: services.New(services.Config{DockerSocket: "/var/run/docker.sock"}),
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	a, err := agent.New(cfg, log)
@@ -85,6 +95,7 @@ func run(hub, tokenFile, spool string, interval, warmup, duration time.Duration,
 		secs, m1.NumGC-m0.NumGC, float64(m1.Mallocs-m0.Mallocs)/secs, float64(m1.TotalAlloc-m0.TotalAlloc)/secs,
 		m1.HeapInuse, m1.HeapIdle, m1.HeapReleased, m1.HeapSys, m1.StackSys, m1.Sys, m1.NextGC,
 		os.Getenv("GOGC"), os.Getenv("GOMEMLIMIT"))
+	stats += memoryClasses()
 	if err := os.WriteFile(filepath.Join(out, "memstats.txt"), []byte(stats), 0o644); err != nil {
 		return err
 	}
@@ -92,4 +103,22 @@ func run(hub, tokenFile, spool string, interval, warmup, duration time.Duration,
 	cancel()
 	<-done
 	return nil
+}
+
+// memoryClasses lists runtime/metrics' /memory/classes/ breakdown of the memory the Go runtime
+// has mapped (what RssAnon is made of), largest first.
+func memoryClasses() string {
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	sort.Slice(samples, func(i, j int) bool { return samples[i].Value.Uint64() > samples[j].Value.Uint64() })
+	var b strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&b, "%10d %s\n", s.Value.Uint64(), s.Name)
+	}
+	return b.String()
 }

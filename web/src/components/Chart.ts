@@ -145,6 +145,43 @@ export function Chart(p: ChartProps): ChartView {
     };
     plot = new uPlot(opts, toAligned(), plotEl);
     plot.setScale("x", { min: data.from, max: data.to });
+    touchZoom(plot);
+  }
+
+  // uPlot selects with mouse events only, and a finger's drag sends none (a phone turns only
+  // taps into mouse events). Pointer events of touch and pen draw the same selection and zoom
+  // like a mouse drag; touch-action pan-y leaves vertical swipes to scroll the page, so only a
+  // sideways drag selects. The mouse stays uPlot's.
+  function touchZoom(u: uPlot): void {
+    const over = u.over;
+    over.style.touchAction = "pan-y";
+    let start: number | null = null;
+    let pointer = -1;
+    const xOf = (e: PointerEvent) => Math.min(Math.max(e.clientX - over.getBoundingClientRect().left, 0), over.clientWidth);
+    const clear = () => u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    over.addEventListener("pointerdown", (e) => {
+      if (e.pointerType === "mouse" || !p.onZoom || start !== null) return;
+      start = xOf(e);
+      pointer = e.pointerId;
+      over.setPointerCapture(e.pointerId);
+    });
+    over.addEventListener("pointermove", (e) => {
+      if (start === null || e.pointerId !== pointer) return;
+      const x = xOf(e);
+      u.setSelect({ left: Math.min(start, x), width: Math.abs(x - start), top: 0, height: over.clientHeight }, false);
+      u.setCursor({ left: x, top: over.clientHeight / 2 }); // the crosshair follows the finger on every chart
+    });
+    const end = (e: PointerEvent, apply: boolean) => {
+      if (start === null || e.pointerId !== pointer) return;
+      const x = xOf(e);
+      const left = Math.min(start, x), width = Math.abs(x - start);
+      start = null;
+      clear();
+      // 10 px: a tap or a shaky finger is not a zoom.
+      if (apply && width >= 10) p.onZoom?.(Math.round(u.posToVal(left, "x")), Math.round(u.posToVal(left + width, "x")));
+    };
+    over.addEventListener("pointerup", (e) => end(e, true));
+    over.addEventListener("pointercancel", (e) => end(e, false));
   }
 
   function toAligned(): uPlot.AlignedData {

@@ -20,6 +20,14 @@ export function ChecksPage(ctx: PageContext): View {
         editor ? h("a", { class: "btn btn-primary", href: "/checks/new", "data-testid": "check-new" }, "New check") : null)),
     body);
 
+  /** " · from 3 locations, quorum 2" for a check that also runs on agents. */
+  function locationsOf(c: Check): string {
+    const l = c.spec.locations;
+    if (!l || !l.hosts?.length) return "";
+    const n = (l.hub ? 1 : 0) + l.hosts.length;
+    return ` · from ${n} location${n === 1 ? "" : "s"}, quorum ${c.spec.quorum || Math.floor(n / 2) + 1}`;
+  }
+
   function row(c: Check): HTMLElement {
     const bars = (c.recent ?? []).map((p) => ({
       up: p.up,
@@ -28,7 +36,7 @@ export function ChecksPage(ctx: PageContext): View {
     const state = c.spec.paused ? "paused" : c.state;
     return h("tr", { "data-testid": "check-row", "data-check-id": String(c.id), "data-state": state },
       h("td", { "data-label": "Check" }, h("a", { href: `/checks/${c.id}`, class: "check-name" }, c.spec.name),
-        h("div", { class: "check-target" }, c.spec.type.toUpperCase(), " · ", targetOf(c.spec))),
+        h("div", { class: "check-target" }, c.spec.type.toUpperCase(), " · ", targetOf(c.spec), locationsOf(c))),
       h("td", { "data-label": "State" }, CheckStateBadge(state), c.state_since ? h("div", { class: "muted small" }, "since ", ago(c.state_since)) : null),
       h("td", { "data-label": "Recent", class: "col-bars" }, Bars(bars, "check-bars", `Last ${bars.length} results`)),
       h("td", { "data-label": "24 h" }, c.uptime_24h === undefined ? "–" : `${c.uptime_24h.toFixed(2)} %`),

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package trim
+
+func code() (Result, error) { return Result{}, ErrUnsupported }
