@@ -23,8 +23,10 @@ const (
 	dictRecheck   = 10 * time.Second
 	latestRecheck = 15 * time.Second
 	localTrust    = time.Minute
-	// maintainLock is the advisory lock key held while one hub maintains the series store.
-	maintainLock = 0x766d6e74 // "vmnt"
+	// maintainLock names the advisory lock held while one hub maintains the series store. The
+	// key is hashed with the schema, so installations in different schemas of one database
+	// (and tests) do not skip each other's maintenance.
+	maintainLock = "vigil series maintenance "
 )
 
 // shared reports whether other hubs may write to the same database.
@@ -93,7 +95,8 @@ func (s *Store) lockMaintenance(ctx context.Context) (unlock func(), ok bool, er
 	if err != nil {
 		return nil, false, fmt.Errorf("series maintenance lock: %w", err)
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, maintainLock).Scan(&ok); err != nil || !ok {
+	const key = `hashtextextended($1 || current_schema(), 0)`
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+key+`)`, maintainLock).Scan(&ok); err != nil || !ok {
 		conn.Close()
 		if err != nil {
 			return nil, false, fmt.Errorf("series maintenance lock: %w", err)
@@ -102,7 +105,7 @@ func (s *Store) lockMaintenance(ctx context.Context) (unlock func(), ok bool, er
 	}
 	return func() {
 		// A fresh context: a lock left on a pooled connection would stop every hub's maintenance.
-		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, maintainLock)
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`, maintainLock)
 		conn.Close()
 	}, true, nil
 }

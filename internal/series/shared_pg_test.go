@@ -139,6 +139,25 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 		t.Errorf("A: got ids %v %v, want 0 1 2 3", idsA, err)
 	}
 
+	// While another session of this schema holds the maintenance lock, Maintain leaves the
+	// work to it: the head rows stay.
+	holder, err := a.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended($1 || current_schema(), 0))`, maintainLock); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Maintain(ctx, time.UnixMilli(t0+day)); err != nil {
+		t.Errorf("maintain while another hub holds the lock: %v", err)
+	}
+	var head int
+	if err := a.db.QueryRow(`SELECT COUNT(*) FROM series_head`).Scan(&head); err != nil || head == 0 {
+		t.Errorf("got %d head rows (%v) after a maintenance that should have been skipped, want them kept", head, err)
+	}
+	holder.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1 || current_schema(), 0))`, maintainLock)
+	holder.Close()
+
 	// Both hubs maintain at once, a day later: every head row ends up in a block, once.
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
@@ -158,7 +177,6 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 			t.Errorf("%s after maintenance: got cpu %v, want 6 values ending in 5", name, v)
 		}
 	}
-	var head int
 	if err := a.db.QueryRow(`SELECT COUNT(*) FROM series_head`).Scan(&head); err != nil || head != 0 {
 		t.Errorf("got %d head rows left (%v), want 0 after maintenance", head, err)
 	}
