@@ -15,11 +15,14 @@ import (
 //     registered some: reusing their ids would fail on the primary key), and by readers when
 //     it was last read more than dictRecheck ago (another hub's new series would be invisible);
 //   - the newest snapshot is re-read from the database when it is older than latestRecheck
-//     (the host's agent may be connected to another hub);
+//     (the host's agent may be connected to another hub), unless this hub stored one of the
+//     host's snapshots within localTrust: then the agent is (or was just) connected here, and
+//     an agent with a long interval does not cost a query per look at the fleet;
 //   - Maintain runs on one hub at a time (an advisory lock; the others skip that round).
 const (
 	dictRecheck   = 10 * time.Second
 	latestRecheck = 15 * time.Second
+	localTrust    = time.Minute
 	// maintainLock is the advisory lock key held while one hub maintains the series store.
 	maintainLock = 0x766d6e74 // "vmnt"
 )
@@ -121,4 +124,14 @@ func (s *Store) decodeRowOf(ctx context.Context, hostID int64, data []byte, scal
 	}
 	samples, err = decodeRow(data, fresh)
 	return samples, fresh, err
+}
+
+// noteAppended records that this hub has just stored a snapshot of the host.
+func (s *Store) noteAppended(hostID int64) {
+	now := s.now()
+	s.mu.Lock()
+	if h := s.hosts[hostID]; h != nil {
+		h.appended = now
+	}
+	s.mu.Unlock()
 }

@@ -124,8 +124,9 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 	if v := got["cpu.used_pct{}"]; len(v) != 6 || v[5] != 5 {
 		t.Errorf("A: got cpu %v, want 6 values ending in B's 5", v)
 	}
-	// Later, A's newest snapshot, older than latestRecheck, is replaced by B's.
-	now = now.Add(latestRecheck + time.Second)
+	// Later, once A has stored nothing of the host for localTrust (its agent moved), A's
+	// newest snapshot is replaced by B's.
+	now = now.Add(localTrust + time.Second)
 	got = valuesOf(t, a, host, t0, t0+hour)
 	if v := got["fs.used_pct{/}"]; len(v) != 6 || v[5] != 1.5 {
 		t.Errorf("A: got fs %v, want B's value 1.5 last", v)
