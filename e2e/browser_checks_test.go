@@ -56,9 +56,19 @@ func TestBrowserChecks(t *testing.T) {
 				chromedp.Click(css("check-save")),
 				chromedp.WaitVisible(css("check-page")),
 			)
-			// The check ran at once on creation; its page refreshes every 15 s, so reload until up.
-			waitJS(t, ctx, "check up", `(() => { const s = document.querySelector('[data-testid="check-state"]');
-				if (s && s.dataset.state === "up") return true; if (!window.__reloaded || Date.now() - window.__reloaded > 1500) { window.__reloaded = Date.now(); location.reload(); } return false; })()`, 20*time.Second)
+			// The check ran at once on creation, but its page refreshes only every 15 s: wait through
+			// the API until the result is stored, then load the page once. (Reloading in a loop
+			// outran the page on a loaded machine and never let it render.)
+			loc := js[string](t, ctx, `location.pathname`) // /checks/{id}
+			waitDesc(t, "check up, by the API", 30*time.Second, func() (bool, string) {
+				var v probeCheckView
+				e.get(t, "/api/v1"+loc, &v)
+				return v.Check.State == "up", v.states()
+			})
+			step("check-page",
+				chromedp.Navigate(e.url+loc),
+				chromedp.WaitVisible(`[data-testid="check-state"][data-state="up"]`),
+			)
 			waitJS(t, ctx, "response-time chart", `Number(document.querySelector('[data-testid="check-chart"]')?.dataset.points) > 0`, 10*time.Second)
 			if msg := js[string](t, ctx, `document.querySelector('[data-testid="check-message"]').textContent`); !strings.Contains(msg, "200 OK") {
 				t.Errorf("check message: got %q", msg)

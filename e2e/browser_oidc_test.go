@@ -73,7 +73,7 @@ func TestBrowserOIDCLogin(t *testing.T) {
 	}
 
 	// Another organization invites a new single-sign-on user, who has no password.
-	run(t, "boss password 12345\n", "vigil", "admin", "create", "--email", "boss@other.org", "--org", "Other", "--data", e.data)
+	e.cli(t, "boss password 12345\n", "admin", "create", "--email", "boss@other.org", "--org", "Other")
 	jar, _ := cookiejar.New(nil)
 	boss := &http.Client{Jar: jar}
 	resp, err := boss.Post(e.url+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"boss@other.org","password":"boss password 12345"}`))

@@ -69,12 +69,19 @@ func TestBrowserRemoteProbes(t *testing.T) {
 		chromedp.Click(css("check-save")),
 		chromedp.WaitVisible(css("check-page")),
 	)
-	// The page refreshes every 15 s: reload until the agent's result arrived.
-	waitJS(t, ctx, "per-location states", fmt.Sprintf(`(() => {
-		const row = (l) => document.querySelector('[data-testid="location-row"][data-location="' + l + '"]');
-		if (row("hub")?.dataset.state === "down" && row("host:%d")?.dataset.state === "up") return true;
-		if (!window.__reloaded || Date.now() - window.__reloaded > 1500) { window.__reloaded = Date.now(); location.reload(); }
-		return false; })()`, idA), 30*time.Second)
+	// Wait through the API until the agent's result arrived, then load the page once: reloading
+	// in a loop can outrun a slow page on a loaded machine.
+	loc := js[string](t, ctx, `location.pathname`) // /checks/{id}
+	waitDesc(t, "hub down and the agent up, by the API", 45*time.Second, func() (bool, string) {
+		var v probeCheckView
+		e.get(t, "/api/v1"+loc, &v)
+		return v.states() == fmt.Sprintf("up | hub=down host:%d=up", idA), v.states()
+	})
+	step("locations",
+		chromedp.Navigate(e.url+loc),
+		chromedp.WaitVisible(`[data-testid="location-row"][data-location="hub"][data-state="down"]`),
+		chromedp.WaitVisible(fmt.Sprintf(`[data-testid="location-row"][data-location="host:%d"][data-state="up"]`, idA)),
+	)
 	screenshot(t, ctx, "probes-locations")
 	resp := js[string](t, ctx, fmt.Sprintf(`document.querySelector('[data-testid="location-row"][data-location="host:%d"] [data-testid="location-response"]').textContent`, idA))
 	if !strings.HasSuffix(resp, " ms") {

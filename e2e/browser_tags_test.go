@@ -11,7 +11,7 @@ import (
 // page (add, a refused tag with its message, remove) and sees them on the overview.
 func TestBrowserHostTags(t *testing.T) {
 	e := startHub(t)
-	out := run(t, "", "vigil", "host", "add", "--name", "tagged", "--tag", "Web", "--public-url", e.url, "--data", e.data)
+	out := e.cli(t, "", "host", "add", "--name", "tagged", "--tag", "Web", "--public-url", e.url)
 	m := hostIDRe.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no host id in %q", out)

@@ -154,9 +154,9 @@ func TestBrowserTeams(t *testing.T) {
 	// A second organization invites the owner as admin: the existing account joins with its
 	// password and, since two-factor is on, a second factor (here a recovery code: the TOTP steps
 	// near now are used up), lands in the new organization, and the top bar offers the switcher.
-	run(t, "boss passphrase 456\n", "vigil", "admin", "create", "--email", "boss@example.com", "--org", "Beta", "--data", e.data)
+	e.cli(t, "boss passphrase 456\n", "admin", "create", "--email", "boss@example.com", "--org", "Beta")
 	boss := *e
-	boss.token = secretRe.FindString(run(t, "", "vigil", "token", "create", "--email", "boss@example.com", "--name", "boss", "--scope", "write", "--data", e.data))
+	boss.token = secretRe.FindString(e.cli(t, "", "token", "create", "--email", "boss@example.com", "--name", "boss", "--scope", "write"))
 	var inv struct {
 		Link string `json:"link"`
 	}

@@ -154,7 +154,11 @@ var (
 
 func startHub(t *testing.T, extra ...string) *hubEnv {
 	t.Helper()
-	return startHubOn(t, nil, extra...)
+	var dbArgs []string
+	if os.Getenv("VIGIL_E2E_PG") == "1" {
+		dbArgs = pgDatabase(t)
+	}
+	return startHubOn(t, dbArgs, extra...)
 }
 
 // startHubOn is startHub on the database dbArgs name (nil: SQLite in the data directory).

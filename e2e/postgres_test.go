@@ -182,3 +182,58 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresStartErrors starts the real binary with PostgreSQL settings that cannot work:
+// it must exit (not hang or fall back to SQLite) with a message that names where it tried to
+// connect and what to check, and never shows the password.
+func TestPostgresStartErrors(t *testing.T) {
+	dsn := os.Getenv("VIGIL_TEST_PG")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI must set VIGIL_TEST_PG so the hub is tested on PostgreSQL")
+		}
+		t.Skip("VIGIL_TEST_PG not set: set it to a PostgreSQL URL to run the hub on PostgreSQL")
+	}
+	const secret = "Wr0ng-Secret-9431"
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongPw := *u
+	wrongPw.User = url.UserPassword(u.User.Username(), secret)
+	noServer := wrongPw
+	noServer.Host = "127.0.0.1:1"
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"wrong password", []string{"serve", "--database", wrongPw.String()}, []string{"open PostgreSQL database at " + u.Hostname(), "as user " + u.User.Username(), "28P01", "check the user name and the password"}},
+		{"nothing listens", []string{"serve", "--database", noServer.String()}, []string{"127.0.0.1:1/", "is PostgreSQL running"}},
+		{"admin command, wrong password", []string{"host", "add", "--name", "x", "--database", wrongPw.String()}, []string{"28P01"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := t.TempDir()
+			cmd := exec.Command(filepath.Join(binDir, "vigil"), append(tt.args, "--data", data, "--listen", "127.0.0.1:0")...)
+			if tt.args[0] != "serve" {
+				cmd = exec.Command(filepath.Join(binDir, "vigil"), append(tt.args, "--data", data)...)
+			}
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("got exit 0, want a failure; output:\n%s", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(string(out), secret) {
+				t.Errorf("output shows the password:\n%s", out)
+			}
+			if _, err := os.Stat(filepath.Join(data, "vigil.db")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("fell back to SQLite: %s exists", filepath.Join(data, "vigil.db"))
+			}
+		})
+	}
+}

@@ -155,7 +155,11 @@ func (a *agent) session(ctx context.Context) (established bool, err error) {
 		"kernel": "6.1.0-load", "arch": "amd64", "cpu_model": "Simulated CPU @ 2.4GHz", "cpu_cores": a.s.cfg.cores,
 		"mem_total_bytes": 16 << 30, "boot_time": time.Now().Add(-24 * time.Hour).Unix(),
 	})
-	hello, err := enc.Hello(&wire.Hello{Version: wire.Version, AgentVersion: "load-generator", Facts: facts,
+	version := uint32(wire.Version)
+	if a.s.cfg.protocol > 0 {
+		version = uint32(a.s.cfg.protocol)
+	}
+	hello, err := enc.Hello(&wire.Hello{Version: version, AgentVersion: "load-generator", Facts: facts,
 		IntervalMs: uint32(a.s.cfg.interval.Milliseconds()), Series: a.s.series})
 	if err != nil {
 		return false, err

@@ -36,6 +36,7 @@ type config struct {
 	n, hubPID                    int
 	interval, ramp, duration     time.Duration
 	settle, stormBudget          time.Duration
+	protocol                     uint // wire protocol version of the hello (0 = this build's)
 	grace, report                time.Duration
 	prepareOnly                  bool
 	recordAcks                   bool // keep every acknowledged snapshot's time (tests)
@@ -59,6 +60,7 @@ func main() {
 	flag.DurationVar(&cfg.stormBudget, "storm-budget", 60*time.Second, "budget for the connection storm: every agent connected within this long of the first dial (reported beside the keep-up verdict, docs/benchmarks.md)")
 	flag.DurationVar(&cfg.grace, "grace", 5*time.Second, "after the window, how long to wait for outstanding acks")
 	flag.DurationVar(&cfg.report, "report", 10*time.Second, "progress report period")
+	flag.UintVar(&cfg.protocol, "protocol", 0, "wire protocol version to speak (default this build's; an older hub needs its own, e.g. 2)")
 	flag.BoolVar(&cfg.prepareOnly, "prepare-only", false, "create hosts and tokens, then exit")
 	flag.StringVar(&cfg.md, "md", "", "append the scenario's results as Markdown to this file")
 	flag.StringVar(&cfg.label, "label", "", "scenario title for --md")

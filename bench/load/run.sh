@@ -14,7 +14,9 @@
 # meanwhile; default 120), RAMP (s over which the agents first dial; default N/500, at least
 # 10), STORM_BUDGET (s from the first dial by which every agent must be connected, reported as
 # its own figure beside the keep-up verdict; default 60), PORT (default 18080), OUT (default
-# bench/results/load.md), KEEP=1 keeps the temp directory, PROFILE=1 takes a CPU profile of the
+# bench/results/load.md), VIGIL_BIN (a hub binary to test instead of building this tree's, for
+# before/after comparisons with the same generator; PROTOCOL=2 for a hub older than protocol
+# version 3), KEEP=1 keeps the temp directory, PROFILE=1 takes a CPU profile of the
 # hub over the first PROFILE_SECONDS (default 30) of each scenario, the connection storm, and a
 # heap profile at its end (through VIGIL_PPROF_LISTEN on PORT+1; files named in the output,
 # `go tool pprof -top DIR/vigil DIR/cpu-1-10000.pprof`; use with KEEP=1).
@@ -40,7 +42,7 @@ fi
 DURATION=${DURATION:-60}
 SEARCH_DURATION=${SEARCH_DURATION:-30}
 INTERVAL=${INTERVAL:-10s}
-SCENARIOS=${SCENARIOS:-"1000 10000"}
+SCENARIOS=${SCENARIOS-"1000 10000"} # SCENARIOS= (empty) runs none, e.g. with SEARCH=1
 SEARCH=${SEARCH:-1}
 SEARCH_FROM=${SEARCH_FROM:-2000}
 SETTLE=${SETTLE:-120}
@@ -84,14 +86,19 @@ if curl -fs "http://127.0.0.1:$PORT/" >/dev/null 2>&1; then
 fi
 
 echo "== building into $tmp"
-go build -o "$tmp/vigil" ./cmd/vigil
+if [ -n "${VIGIL_BIN:-}" ]; then
+  # A given hub binary, e.g. an older commit's, to compare it with this generator.
+  cp "$VIGIL_BIN" "$tmp/vigil"
+else
+  go build -o "$tmp/vigil" ./cmd/vigil
+fi
 go build -o "$tmp/load" ./bench/load
 
 mkdir -p "$(dirname "$OUT")"
 [ -s "$OUT" ] || printf '# Hub ingest load test\n\nProduced by `bench/load/run.sh` (generator: `go run ./bench/load`). Real measurements only; each run is appended.\n' >"$OUT"
 {
   printf '\n## Run of %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf 'Command: `%s` (git %s)\n\n' "$cmdline" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  printf 'Command: `%s` (git %s%s)\n\n' "$cmdline" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" "${VIGIL_BIN:+; hub binary $VIGIL_BIN}"
   printf 'Machine: %s cores (`nproc`), %s memory, %s, kernel %s, %s. Open-file limit %s.\n\n' \
     "$(nproc)" "$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$(uname -r)" "$(go version | cut -d' ' -f3)" "$fdlimit"
@@ -149,7 +156,7 @@ scenario() {
   local loadavg
   loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
   start_hub "$n"
-  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" "${dbargs[@]}" \
+  "$tmp/load" --hub "http://127.0.0.1:$PORT" --hub-pid "$hub_pid" --tokens "$tmp/tokens.txt" --protocol "${PROTOCOL:-0}" "${dbargs[@]}" \
     --agents "$n" --interval "$INTERVAL" --ramp "${ramp}s" --settle "${SETTLE}s" --storm-budget "${STORM_BUDGET}s" --duration "${dur}s" \
     --md "$OUT" --label "$label" > >(tee "$tmp/load-$n.out") 2>&1 &
   # In the background: bash runs the INT/TERM trap only between foreground commands, but

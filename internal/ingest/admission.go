@@ -118,7 +118,9 @@ func (a *admission) release() {
 
 // retryAfter returns, in whole seconds, when a refused agent should come back: uniformly
 // within the time the hub needs to serve the queue plus everyone refused recently, at least
-// 1 s and at most 60 s (the agent adds up to half again).
+// 1 s and at most 30 s. The agent adds up to half again, so no agent waits more than 45 s:
+// inside the 60 s budget for a reconnect storm (docs/benchmarks.md) even when the rate is
+// underestimated, as on a machine where other work takes the hub's CPU.
 func (a *admission) retryAfter() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -129,6 +131,6 @@ func (a *admission) retryAfter() int {
 		rate = float64(cap(a.slots)) // not measured yet: guess one slot's worth a second
 	}
 	span := (float64(a.waiting) + a.deferred) / rate
-	span = min(max(span, 2), 60)
+	span = min(max(span, 2), 30)
 	return 1 + int(rand.Float64()*span)
 }

@@ -82,8 +82,8 @@ func TestAdmissionQueue(t *testing.T) {
 			hi := 0
 			for range 150 {
 				s := a.retryAfter()
-				if s < 1 || s > 61 {
-					t.Fatalf("Retry-After %d outside 1..61", s)
+				if s < 1 || s > 31 {
+					t.Fatalf("Retry-After %d outside 1..31", s)
 				}
 				hi = max(hi, s)
 			}

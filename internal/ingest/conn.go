@@ -117,6 +117,11 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 		if c.h.unregister(c) {
 			c.h.cfg.Observer.HostOnline(c.host.ID, c.host.OrgID, false)
 			c.touch()
+			// Only when no newer connection of the host replaced this one: its probes
+			// are still running there.
+			if p := c.h.cfg.Probes; p != nil {
+				p.ProbeAgentOnline(context.WithoutCancel(ctx), c.host.ID, false, c.probes)
+			}
 		}
 	}()
 	// The handshake's work is done: free its slot before the welcome, so an agent that reads
@@ -126,7 +131,6 @@ func (c *conn) run(ctx context.Context, endHandshake func()) {
 	c.send(c.enc.Welcome(&wire.Welcome{Version: hello.Version, HostID: uint64(c.host.ID), Live: c.h.cfg.Observer.Watched(c.host.ID)}))
 	if p := c.h.cfg.Probes; p != nil {
 		p.ProbeAgentOnline(ctx, c.host.ID, true, c.probes)
-		defer p.ProbeAgentOnline(context.WithoutCancel(ctx), c.host.ID, false, c.probes)
 		if c.probes {
 			c.sendProbeChecks()
 		}

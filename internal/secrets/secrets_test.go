@@ -123,3 +123,17 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkSealOpen: the cost of a channel secret at rest, paid once per channel when the
+// hub loads or saves channels (never per notification).
+func BenchmarkSealOpen(b *testing.B) {
+	k, _ := Parse(Generate())
+	secret := strings.Repeat("s", 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, _ := k.Seal(secret, "vigil/alert_channels/1/hook/secret")
+		if _, err := k.Open(s, "vigil/alert_channels/1/hook/secret"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -66,6 +66,9 @@ func (s *Store) Append(ctx context.Context, hostID int64, snaps []Snapshot) erro
 		return fmt.Errorf("append to host %d: %w", hostID, ctx.Err())
 	}
 	s.setLatest(hostID, snaps)
+	if s.shared() {
+		s.noteAppended(hostID)
+	}
 	return nil
 }
 
@@ -195,7 +198,8 @@ func (s *Store) Latest(hostID int64) (int64, map[Key]float64, bool) {
 		t, latest = h.latestT, h.latest
 		// On a shared database the host's agent may report to another hub: a newest
 		// snapshot that has grown old here is looked for in the database (see shared.go).
-		if s.shared() && latest != nil && now.UnixMilli()-t > latestRecheck.Milliseconds() && now.Sub(h.latestChecked) > latestRecheck {
+		if s.shared() && latest != nil && now.UnixMilli()-t > latestRecheck.Milliseconds() &&
+			now.Sub(h.latestChecked) > latestRecheck && now.Sub(h.appended) > localTrust {
 			recheck, h.latestChecked = true, now
 		}
 	}

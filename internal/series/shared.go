@@ -15,13 +15,18 @@ import (
 //     registered some: reusing their ids would fail on the primary key), and by readers when
 //     it was last read more than dictRecheck ago (another hub's new series would be invisible);
 //   - the newest snapshot is re-read from the database when it is older than latestRecheck
-//     (the host's agent may be connected to another hub);
+//     (the host's agent may be connected to another hub), unless this hub stored one of the
+//     host's snapshots within localTrust: then the agent is (or was just) connected here, and
+//     an agent with a long interval does not cost a query per look at the fleet;
 //   - Maintain runs on one hub at a time (an advisory lock; the others skip that round).
 const (
 	dictRecheck   = 10 * time.Second
 	latestRecheck = 15 * time.Second
-	// maintainLock is the advisory lock key held while one hub maintains the series store.
-	maintainLock = 0x766d6e74 // "vmnt"
+	localTrust    = time.Minute
+	// maintainLock names the advisory lock held while one hub maintains the series store. The
+	// key is hashed with the schema, so installations in different schemas of one database
+	// (and tests) do not skip each other's maintenance.
+	maintainLock = "vigil series maintenance "
 )
 
 // shared reports whether other hubs may write to the same database.
@@ -90,7 +95,8 @@ func (s *Store) lockMaintenance(ctx context.Context) (unlock func(), ok bool, er
 	if err != nil {
 		return nil, false, fmt.Errorf("series maintenance lock: %w", err)
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, maintainLock).Scan(&ok); err != nil || !ok {
+	const key = `hashtextextended($1 || current_schema(), 0)`
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+key+`)`, maintainLock).Scan(&ok); err != nil || !ok {
 		conn.Close()
 		if err != nil {
 			return nil, false, fmt.Errorf("series maintenance lock: %w", err)
@@ -99,7 +105,7 @@ func (s *Store) lockMaintenance(ctx context.Context) (unlock func(), ok bool, er
 	}
 	return func() {
 		// A fresh context: a lock left on a pooled connection would stop every hub's maintenance.
-		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, maintainLock)
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`, maintainLock)
 		conn.Close()
 	}, true, nil
 }
@@ -121,4 +127,14 @@ func (s *Store) decodeRowOf(ctx context.Context, hostID int64, data []byte, scal
 	}
 	samples, err = decodeRow(data, fresh)
 	return samples, fresh, err
+}
+
+// noteAppended records that this hub has just stored a snapshot of the host.
+func (s *Store) noteAppended(hostID int64) {
+	now := s.now()
+	s.mu.Lock()
+	if h := s.hosts[hostID]; h != nil {
+		h.appended = now
+	}
+	s.mu.Unlock()
 }

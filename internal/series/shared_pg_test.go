@@ -124,8 +124,9 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 	if v := got["cpu.used_pct{}"]; len(v) != 6 || v[5] != 5 {
 		t.Errorf("A: got cpu %v, want 6 values ending in B's 5", v)
 	}
-	// Later, A's newest snapshot, older than latestRecheck, is replaced by B's.
-	now = now.Add(latestRecheck + time.Second)
+	// Later, once A has stored nothing of the host for localTrust (its agent moved), A's
+	// newest snapshot is replaced by B's.
+	now = now.Add(localTrust + time.Second)
 	got = valuesOf(t, a, host, t0, t0+hour)
 	if v := got["fs.used_pct{/}"]; len(v) != 6 || v[5] != 1.5 {
 		t.Errorf("A: got fs %v, want B's value 1.5 last", v)
@@ -137,6 +138,25 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 	if idsA, err := a.SeriesIDs(ctx, host, testKeys); err != nil || idsA[3] != 3 || idsA[2] != 2 {
 		t.Errorf("A: got ids %v %v, want 0 1 2 3", idsA, err)
 	}
+
+	// While another session of this schema holds the maintenance lock, Maintain leaves the
+	// work to it: the head rows stay.
+	holder, err := a.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended($1 || current_schema(), 0))`, maintainLock); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Maintain(ctx, time.UnixMilli(t0+day)); err != nil {
+		t.Errorf("maintain while another hub holds the lock: %v", err)
+	}
+	var head int
+	if err := a.db.QueryRow(`SELECT COUNT(*) FROM series_head`).Scan(&head); err != nil || head == 0 {
+		t.Errorf("got %d head rows (%v) after a maintenance that should have been skipped, want them kept", head, err)
+	}
+	holder.ExecContext(ctx, `SELECT pg_advisory_unlock(hashtextextended($1 || current_schema(), 0))`, maintainLock)
+	holder.Close()
 
 	// Both hubs maintain at once, a day later: every head row ends up in a block, once.
 	var wg sync.WaitGroup
@@ -157,7 +177,6 @@ func TestTwoHubsOneDatabase(t *testing.T) {
 			t.Errorf("%s after maintenance: got cpu %v, want 6 values ending in 5", name, v)
 		}
 	}
-	var head int
 	if err := a.db.QueryRow(`SELECT COUNT(*) FROM series_head`).Scan(&head); err != nil || head != 0 {
 		t.Errorf("got %d head rows left (%v), want 0 after maintenance", head, err)
 	}

@@ -120,6 +120,8 @@ type hostState struct {
 	// checked is when the dictionary was last read from the database, latestChecked when the
 	// newest snapshot was (both matter only when other hubs share the database, see shared.go).
 	checked, latestChecked time.Time
+	// appended is when this process last stored a snapshot of the host (shared databases only).
+	appended time.Time
 }
 
 // ids sets out[i] to the id of keys[i] and returns the keys not in the dictionary (each once).
