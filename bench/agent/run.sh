@@ -88,6 +88,12 @@ cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 sched_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 # status_kb PID FIELD: a field of /proc/PID/status in kB.
 status_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+# hub_counters: one scrape of the hub's /metrics into $TMP/metrics.txt. The window's counters
+# are read from one scrape each, so that a frame arriving between two scrapes cannot be counted
+# in one counter and not the other (a process frame of a few KB did that: 7–153 B/snapshot).
+hub_counters() { curl -fsS --max-time 5 "http://127.0.0.1:$HUB_PORT/metrics" >"$TMP/metrics.txt"; }
+# counter NAME: a counter from the last hub_counters scrape (0 when absent).
+counter() { awk -v n="$1" '$1 == n {v = $2 + 0} END {printf "%.0f\n", v}' "$TMP/metrics.txt"; }
 # hub_metric NAME: a counter from the hub's /metrics (0 when absent).
 hub_metric() {
   curl -fsS --max-time 5 "http://127.0.0.1:$HUB_PORT/metrics" |
@@ -212,10 +218,11 @@ echo "== measuring for ${DURATION}s ($PROCS processes on this machine)"
 t0=$(now_ns)
 a_ticks0=$(cpu_ticks "$AGENT_PID"); a_ns0=$(sched_ns "$AGENT_PID")
 [ "$NE" = 1 ] && { n_ticks0=$(cpu_ticks "$NE_PID"); n_ns0=$(sched_ns "$NE_PID"); }
-fb0=$(hub_metric vigil_ingest_frame_bytes_total)
-xb0=$(hub_metric vigil_ingest_extra_frame_bytes_total)
-sn0=$(hub_metric vigil_ingest_snapshots_total)
-va0=$(hub_metric vigil_ingest_values_total)
+hub_counters
+fb0=$(counter vigil_ingest_frame_bytes_total)
+xb0=$(counter vigil_ingest_extra_frame_bytes_total)
+sn0=$(counter vigil_ingest_snapshots_total)
+va0=$(counter vigil_ingest_values_total)
 tx0=$(agent_tcp bytes_sent); rx0=$(agent_tcp bytes_received); sg0=$(agent_tcp segs_out)
 
 # VmRSS once a second through the window (the agent trims its memory periodically, so the
@@ -228,10 +235,11 @@ kill "$RSS_SAMPLER" 2>/dev/null; wait "$RSS_SAMPLER" 2>/dev/null || true
 t1=$(now_ns)
 a_ticks1=$(cpu_ticks "$AGENT_PID"); a_ns1=$(sched_ns "$AGENT_PID")
 [ "$NE" = 1 ] && { n_ticks1=$(cpu_ticks "$NE_PID"); n_ns1=$(sched_ns "$NE_PID"); }
-fb1=$(hub_metric vigil_ingest_frame_bytes_total)
-xb1=$(hub_metric vigil_ingest_extra_frame_bytes_total)
-sn1=$(hub_metric vigil_ingest_snapshots_total)
-va1=$(hub_metric vigil_ingest_values_total)
+hub_counters
+fb1=$(counter vigil_ingest_frame_bytes_total)
+xb1=$(counter vigil_ingest_extra_frame_bytes_total)
+sn1=$(counter vigil_ingest_snapshots_total)
+va1=$(counter vigil_ingest_values_total)
 tx1=$(agent_tcp bytes_sent); rx1=$(agent_tcp bytes_received); sg1=$(agent_tcp segs_out)
 a_rss=$(status_kb "$AGENT_PID" VmRSS); a_hwm=$(status_kb "$AGENT_PID" VmHWM)
 a_anon=$(status_kb "$AGENT_PID" RssAnon); a_file=$(status_kb "$AGENT_PID" RssFile)
