@@ -43,7 +43,10 @@ type Engine struct {
 	byMetric map[string][]*Rule
 	hosts    map[string]*hostState
 	series   map[Key]*series
-	windows  []compiled
+	// byHost indexes series by host so that one host's badge (FiringOn) costs that host's
+	// alerts, not the fleet's: it is asked after every snapshot that changed an alert.
+	byHost  map[string]map[Key]*series
+	windows []compiled
 	// winMinute and winActive cache which recurring windows are active in one minute, so the
 	// per-sample path does not re-run cron matching.
 	winMinute time.Time
@@ -74,7 +77,8 @@ func NewEngine(cfg Config) *Engine {
 	if cfg.DefaultInterval <= 0 {
 		cfg.DefaultInterval = 10 * time.Second
 	}
-	return &Engine{cfg: cfg, byMetric: map[string][]*Rule{}, hosts: map[string]*hostState{}, series: map[Key]*series{}}
+	return &Engine{cfg: cfg, byMetric: map[string][]*Rule{}, hosts: map[string]*hostState{}, series: map[Key]*series{},
+		byHost: map[string]map[Key]*series{}}
 }
 
 // SetRules replaces the rule set after validating every rule (knownMetric as in
@@ -117,7 +121,7 @@ func (e *Engine) SetRules(rules []Rule, knownMetric func(string) bool) error {
 		if r := byID[k.RuleID]; r != nil && r.Kind == s.rule.Kind {
 			s.rule = r
 		} else {
-			delete(e.series, k)
+			e.drop(k)
 		}
 	}
 	return nil
@@ -154,11 +158,38 @@ func (e *Engine) RemoveHost(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	delete(e.hosts, id)
-	for k := range e.series {
-		if k.HostID == id {
-			delete(e.series, k)
+	for k := range e.byHost[id] {
+		delete(e.series, k)
+	}
+	delete(e.byHost, id)
+}
+
+// drop forgets one alert instance.
+func (e *Engine) drop(k Key) {
+	delete(e.series, k)
+	if m := e.byHost[k.HostID]; m != nil {
+		delete(m, k)
+		if len(m) == 0 {
+			delete(e.byHost, k.HostID)
 		}
 	}
+}
+
+// FiringOn returns how many alerts fire on one host and the worst severity among them (what
+// a host's badge shows), muted or not.
+func (e *Engine) FiringOn(hostID string) (n int, worst Severity) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range e.byHost[hostID] {
+		if s.state != StateFiring {
+			continue
+		}
+		n++
+		if s.sev == SevCritical || worst == SevNone {
+			worst = s.sev
+		}
+	}
+	return n, worst
 }
 
 func (e *Engine) withDefaults(h Host) Host {
@@ -286,6 +317,10 @@ func (e *Engine) get(k Key, r *Rule) *series {
 	if s == nil {
 		s = &series{key: k, rule: r, state: StateOK}
 		e.series[k] = s
+		if e.byHost[k.HostID] == nil {
+			e.byHost[k.HostID] = map[Key]*series{}
+		}
+		e.byHost[k.HostID][k] = s
 	}
 	return s
 }

@@ -342,14 +342,13 @@ func (s *Service) publishHostAlerts(o *org, ts []alert.Transition) {
 	if len(touched) == 0 {
 		return
 	}
-	now := s.cfg.Now()
+	// Per touched host, not Active over the whole fleet: this runs after every snapshot that
+	// changed an alert, and at 10,000 hosts Active here took 64 % of the hub's CPU.
 	cur := map[int64]HostAlerts{}
-	for _, a := range o.eng.Active(now) {
-		id, err := strconv.ParseInt(a.Key.HostID, 10, 64)
-		if err != nil || !touched[id] || a.State != alert.StateFiring {
-			continue
+	for id := range touched {
+		if n, sev := o.eng.FiringOn(strconv.FormatInt(id, 10)); n > 0 {
+			cur[id] = HostAlerts{Firing: n, Severity: sev}
 		}
-		cur[id] = cur[id].add(a.Severity)
 	}
 	o.pubMu.Lock()
 	defer o.pubMu.Unlock()
