@@ -2,9 +2,7 @@ package alerting
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/vigil-mon/vigil/internal/testpg"
 
 	"github.com/vigil-mon/vigil/internal/meta"
 	"github.com/vigil-mon/vigil/internal/secrets"
@@ -30,17 +29,8 @@ func stores(t *testing.T) map[string]*meta.DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	out["sqlite"] = d
-	if dsn := os.Getenv("VIGIL_TEST_PG"); dsn != "" {
-		schema := fmt.Sprintf("alerting%d", time.Now().UnixNano())
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-		pg, err := meta.Open(ctx, "pgx", dsn+"&search_path="+schema)
+	if os.Getenv("VIGIL_TEST_PG") != "" {
+		pg, err := meta.Open(ctx, "pgx", testpg.Schema(t, "alerting"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,13 +2,13 @@ package meta
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vigil-mon/vigil/internal/testpg"
 )
 
 // openAll returns a fresh store on every backend: SQLite always, PostgreSQL when VIGIL_TEST_PG
@@ -22,17 +22,8 @@ func openAll(t *testing.T) map[string]*DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	out["sqlite"] = d
-	if dsn := os.Getenv("VIGIL_TEST_PG"); dsn != "" {
-		schema := fmt.Sprintf("m%d", time.Now().UnixNano())
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-		pg, err := Open(ctx, "pgx", dsn+"&search_path="+schema)
+	if os.Getenv("VIGIL_TEST_PG") != "" {
+		pg, err := Open(ctx, "pgx", testpg.Schema(t, "m"))
 		if err != nil {
 			t.Fatal(err)
 		}

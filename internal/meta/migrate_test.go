@@ -2,15 +2,15 @@ package meta
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-mon/vigil/internal/testpg"
 )
 
 // TestConcurrentOpen starts several stores on one fresh database at once, as hubs and the admin
@@ -18,17 +18,8 @@ import (
 func TestConcurrentOpen(t *testing.T) {
 	dsns := map[string][2]string{"sqlite": {"sqlite", "file:" + filepath.Join(t.TempDir(), "m.db") +
 		"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"}}
-	if dsn := os.Getenv("VIGIL_TEST_PG"); dsn != "" {
-		schema := fmt.Sprintf("c%d", time.Now().UnixNano())
-		admin, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
-		dsns["postgres"] = [2]string{"pgx", dsn + "&search_path=" + schema}
+	if os.Getenv("VIGIL_TEST_PG") != "" {
+		dsns["postgres"] = [2]string{"pgx", testpg.Schema(t, "c")}
 	}
 	for name, dd := range dsns {
 		t.Run(name, func(t *testing.T) {

@@ -3,35 +3,20 @@ package series
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigil-mon/vigil/internal/testpg"
 )
 
 // twoHubs opens two stores, each with its own connection pool, on one fresh PostgreSQL schema:
 // two hubs sharing a database. Their clocks are set by the test.
 func twoHubs(t *testing.T, now *time.Time) (a, b *Store) {
 	t.Helper()
-	dsn := os.Getenv("VIGIL_TEST_PG")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must set VIGIL_TEST_PG so the PostgreSQL backend is tested")
-		}
-		t.Skip("VIGIL_TEST_PG not set: set it to a PostgreSQL URL to test the PostgreSQL backend")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("series_two%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE"); admin.Close() })
+	url := testpg.Schema(t, "series_two")
 	open := func() *Store {
-		db, err := sql.Open("pgx", dsn+"&search_path="+schema)
+		db, err := sql.Open("pgx", url)
 		if err != nil {
 			t.Fatal(err)
 		}
