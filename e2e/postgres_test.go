@@ -60,11 +60,14 @@ func pgDatabase(t *testing.T) []string {
 }
 
 // storedPoints returns the non-null points of one series the hub has stored for a host, and
-// checks each against want when want > 0.
+// checks each against want when want > 0. The range is the last 10 minutes so that the step the
+// store picks (range / 720 points, rounded) stays under the agent's 1 s interval and every
+// point is its own bucket: over an hour the step was ~5 s and its exact value moves with the
+// range's alignment, so the same stored data counted as 3 buckets before a restart and 2 after.
 func storedPoints(t *testing.T, e *hubEnv, id int64, name string, want float64) int {
 	t.Helper()
 	var res seriesResponse
-	path := "/api/v1/hosts/" + strconv.FormatInt(id, 10) + "/series?names=" + name + "&step=1&from=" + strconv.FormatInt(time.Now().Add(-time.Hour).UnixMilli(), 10)
+	path := "/api/v1/hosts/" + strconv.FormatInt(id, 10) + "/series?names=" + name + "&step=1&from=" + strconv.FormatInt(time.Now().Add(-10*time.Minute).UnixMilli(), 10)
 	if code := e.get(t, path, &res); code != 200 {
 		t.Fatalf("GET %s: got status %d, want 200", path, code)
 	}
