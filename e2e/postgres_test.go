@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-mon/vigil/internal/testpg"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx", to create and drop test databases
 )
 
@@ -22,13 +24,7 @@ import (
 // would: the URL without the password, and the password in a file.
 func pgDatabase(t *testing.T) []string {
 	t.Helper()
-	dsn := os.Getenv("VIGIL_TEST_PG")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI must set VIGIL_TEST_PG so the hub is tested on PostgreSQL")
-		}
-		t.Skip("VIGIL_TEST_PG not set: set it to a PostgreSQL URL (e.g. postgres://vigil:vigil@127.0.0.1:5432/postgres?sslmode=disable) to run the hub on PostgreSQL")
-	}
+	dsn := testpg.URL(t)
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
